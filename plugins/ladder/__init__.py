@@ -1,0 +1,1 @@
+"""Ladder: nightly customer-value warehouse."""

@@ -1,0 +1,119 @@
+"""The `ladder` command: `ladder <group> <action> ...`, see `ladder --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from ladder.errors import LadderError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return value
+
+
+def _warehouse(args: argparse.Namespace) -> None:
+    from ladder.warehouse import embedded_warehouse, resolve_warehouse
+
+    server = embedded_warehouse()
+    if args.port:
+        server.port = args.port
+    if args.action == "start":
+        status = server.start()
+        from ladder import config
+
+        server.ensure_database(config.section("warehouse").get("database", "warehouse"))
+        print(f"embedded warehouse running on 127.0.0.1:{status.port} (pid {status.pid})")
+        print(f"  data: {server.pgdata}")
+        print(f"  psql: psql \"$(ladder warehouse url)\"")
+    elif args.action == "stop":
+        server.stop()
+        print("embedded warehouse stopped")
+    elif args.action == "status":
+        status = server.status()
+        state = f"running on 127.0.0.1:{status.port} (pid {status.pid})" if status.running else "stopped"
+        print(f"embedded warehouse: {state}, data in {server.pgdata}")
+        target = resolve_warehouse()
+        print(f"warehouse in use: {target.redacted()} (from {target.source})")
+    elif args.action == "url":
+        target = resolve_warehouse()
+        print(target.database_url(args.database) if args.database else target.url)
+
+
+def _demo_data(args: argparse.Namespace) -> None:
+    from ladder.demo.load import append_day, create_demo_company
+
+    if args.append_day:
+        summary = append_day(args.append_day)
+    else:
+        if args.end <= args.start:
+            raise LadderError(f"--end {args.end} must be after --start {args.start}")
+        summary = create_demo_company(
+            customers=args.customers, seed=args.seed, start=args.start, end=args.end
+        )
+    print(summary.render())
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from ladder import config
+
+    demo_defaults = config.section("demo")
+    parser = _Parser(prog="ladder", description=__doc__)
+    groups = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    warehouse = groups.add_parser("warehouse", help="manage the embedded PostgreSQL warehouse")
+    warehouse.add_argument("action", choices=["start", "stop", "status", "url"])
+    warehouse.add_argument("--port", type=_positive_int, help="port on 127.0.0.1 (start)")
+    warehouse.add_argument("--database", help="url: a URL for this database instead")
+    warehouse.set_defaults(handler=_warehouse)
+
+    demo = groups.add_parser("demo-data", help="generate the demo company's source systems")
+    demo.add_argument("--customers", type=_positive_int, default=demo_defaults["customers"])
+    demo.add_argument("--seed", type=int, default=demo_defaults["seed"])
+    demo.add_argument("--start", type=_date, default=date.fromisoformat(str(demo_defaults["start"])))
+    demo.add_argument("--end", type=_date, default=date.fromisoformat(str(demo_defaults["end"])))
+    demo.add_argument(
+        "--append-day",
+        type=_date,
+        metavar="DATE",
+        help="add one day of new activity and updates to the existing demo company",
+    )
+    demo.set_defaults(handler=_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], None] = args.handler
+        handler(args)
+    except LadderError as exc:
+        print(f"ladder: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
