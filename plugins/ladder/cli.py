@@ -47,13 +47,17 @@ def _warehouse(args: argparse.Namespace) -> None:
         server.ensure_database(config.section("warehouse").get("database", "warehouse"))
         print(f"embedded warehouse running on 127.0.0.1:{status.port} (pid {status.pid})")
         print(f"  data: {server.pgdata}")
-        print(f"  psql: psql \"$(ladder warehouse url)\"")
+        print('  psql: psql "$(ladder warehouse url)"')
     elif args.action == "stop":
         server.stop()
         print("embedded warehouse stopped")
     elif args.action == "status":
         status = server.status()
-        state = f"running on 127.0.0.1:{status.port} (pid {status.pid})" if status.running else "stopped"
+        state = (
+            f"running on 127.0.0.1:{status.port} (pid {status.pid})"
+            if status.running
+            else "stopped"
+        )
         print(f"embedded warehouse: {state}, data in {server.pgdata}")
         target = resolve_warehouse()
         print(f"warehouse in use: {target.redacted()} (from {target.source})")
@@ -92,7 +96,9 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = groups.add_parser("demo-data", help="generate the demo company's source systems")
     demo.add_argument("--customers", type=_positive_int, default=demo_defaults["customers"])
     demo.add_argument("--seed", type=int, default=demo_defaults["seed"])
-    demo.add_argument("--start", type=_date, default=date.fromisoformat(str(demo_defaults["start"])))
+    demo.add_argument(
+        "--start", type=_date, default=date.fromisoformat(str(demo_defaults["start"]))
+    )
     demo.add_argument("--end", type=_date, default=date.fromisoformat(str(demo_defaults["end"])))
     demo.add_argument(
         "--append-day",

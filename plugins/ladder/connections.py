@@ -33,11 +33,11 @@ def airflow_connection_url(conn_id: str) -> str | None:
     if env_var(conn_id) not in os.environ and "airflow.sdk" not in sys.modules:
         return None
     from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowRuntimeError
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
 
     try:
         conn = Connection.get(conn_id)
-    except (AirflowRuntimeError, LookupError, ValueError):
+    except (AirflowNotFoundException, AirflowRuntimeError):
         return None
     if conn is None:
         return None

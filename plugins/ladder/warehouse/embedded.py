@@ -169,7 +169,7 @@ class EmbeddedWarehouse:
         pwfile = self.root / ".initdb-password"
         pwfile.write_text(password + "\n")
         try:
-            if _service_user() is not None:
+            if service_user() is not None:
                 self._hand_over_to_service_user(pwfile)
             self._run(
                 "initdb",
@@ -210,9 +210,12 @@ class EmbeddedWarehouse:
             ) from None
 
     def _run(self, program: str, *args: str, failure: str) -> None:
+        user = service_user()
+        # Drop root's group too: with gid 0 left over, group bits (not "other") would apply.
+        identity = {"user": user, "group": user, "extra_groups": []} if user else {}
         result = subprocess.run(
             [str(_bin_dir() / program), *args],
-            user=_service_user(),
+            **identity,
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
@@ -223,7 +226,7 @@ class EmbeddedWarehouse:
             raise LadderError(f"{failure}: {detail[-1] if detail else 'no output'}")
 
 
-def _service_user() -> str | None:
+def service_user() -> str | None:
     """The OS user the server runs as: ourselves, or a system user when we are root."""
     if os.geteuid() != 0:
         return None
@@ -231,8 +234,14 @@ def _service_user() -> str | None:
         pwd.getpwnam(SERVICE_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             SERVICE_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ],
             check=True,
             capture_output=True,
         )

@@ -1,0 +1,1 @@
+"""The synthetic demo company: two source systems with planted customer personas."""

@@ -1,0 +1,175 @@
+"""Composing the demo company: the initial history, and one more day of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+
+from ladder.demo import generate as g
+from ladder.demo.personas import PERSONAS
+
+# Per day, the share of existing customers who change their marketing consent.
+DAILY_CONSENT_CHANGE_SHARE = 0.0003
+# Per day, the share of a recent order's return probability that falls on that day.
+DAILY_RETURN_HAZARD = 1 / 28
+
+
+@dataclass
+class Batch:
+    """Rows for the two source systems plus the ground truth, by table name."""
+
+    shop: dict[str, pa.Table]
+    helpdesk: dict[str, pa.Table]
+    truth: dict[str, pa.Table]
+
+
+def _concat(parts: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
+    names = [name for name in parts[0] if all(name in p for p in parts)]
+    return {name: pa.concat_tables([p[name] for p in parts]) for name in names}
+
+
+def _split(tables: dict[str, pa.Table]) -> tuple[dict[str, pa.Table], dict[str, pa.Table]]:
+    helpdesk_names = {"tickets", "interactions", "surveys"}
+    shop = {k: v for k, v in tables.items() if k not in helpdesk_names}
+    helpdesk = {k: v for k, v in tables.items() if k in helpdesk_names}
+    return shop, helpdesk
+
+
+def truth_tables(pop: g.Population) -> dict[str, pa.Table]:
+    ids = g.make_ids("customers", pop.number)
+    return {
+        "customer_persona": pa.table({"customer_id": ids, "persona": g.PERSONA_NAMES[pop.persona]}),
+        "customer_parameters": pa.table(
+            {
+                "customer_id": ids,
+                "lambda_per_day": pop.lam,
+                "dropout_p": pop.p,
+                "dropout_after": pop.dropout_after,
+                "nu": pop.nu,
+                "repeat_purchases": pop.repeats,
+                "opted_in": pop.opted_in,
+                "created_day": pop.created,
+            }
+        ),
+    }
+
+
+def initial_history(customers: int, seed: int, start: date, end: date) -> Batch:
+    rng = np.random.default_rng(seed)
+    clock = g.Clock(start)
+    window_end = float((end - start).days)
+    ids = g.IdCounter()
+    persona = g.assign_personas(rng, customers)
+    pop = g.new_population(rng, ids.take("customers", customers), persona, 0.0, window_end)
+    referrals, referred = g.referrals(rng, pop, pop, clock, ids)
+    customers_table = g.customers_table(rng, pop, clock, window_end, referred)
+    window = g.Window(pop, start=pop.created.copy(), end=window_end, first_purchase=True)
+    tables = g.activity(rng, window, clock, ids)
+    consent = g.consent_records(
+        rng, pop, True, g.CONSENT_CHANGE_SHARE, pop.created, window_end, clock, ids
+    )
+    shop, helpdesk = _split(tables)
+    shop.update(customers=customers_table, referrals=referrals, marketing_consent=consent)
+    truth = truth_tables(pop)
+    truth["generation"] = pa.table(
+        {
+            "seed": [seed],
+            "customers": [customers],
+            "start_date": [start],
+            "end_date": [end],
+            "covered_until": [end],
+        }
+    )
+    return Batch(shop, helpdesk, truth)
+
+
+@dataclass
+class State:
+    """What a new day needs to know about the company so far."""
+
+    seed: int
+    customers: int
+    start: date
+    end: date
+    population: g.Population
+    ids: g.IdCounter
+    recent_orders: pa.Table  # order_id, customer_id, ordered_at (days), net, persona
+
+
+def next_day(state: State, day: date) -> Batch:
+    """New customers, their purchases and service contacts, and follow-ups of old ones."""
+    rng = np.random.default_rng([state.seed, day.toordinal()])
+    clock = g.Clock(state.start)
+    d0 = clock.day(day)
+    d1 = d0 + 1.0
+    old = state.population
+    daily_new = state.customers / max((state.end - state.start).days, 1)
+    n_new = int(rng.poisson(daily_new))
+    shares = np.array([p.share for p in PERSONAS])
+    persona = rng.choice(len(PERSONAS), n_new, p=shares).astype(np.int8)
+    new = g.new_population(rng, state.ids.take("customers", n_new), persona, d0, d1)
+    new.created = d0 + rng.random(n_new)  # churners' early acquisition is for the history only
+
+    referrals, referred = g.referrals(rng, old, new, clock, state.ids)
+    customers_table = g.customers_table(rng, new, clock, d1, referred)
+    old_window = g.Window(old, start=np.full(old.size, d0), end=d1, first_purchase=False)
+    new_window = g.Window(new, start=new.created.copy(), end=d1, first_purchase=True)
+    tables = _concat(
+        [
+            g.activity(rng, old_window, clock, state.ids),
+            g.activity(rng, new_window, clock, state.ids),
+        ]
+    )
+    tables["returns"] = pa.concat_tables([tables["returns"], _late_returns(rng, state, d0, clock)])
+    consent = pa.concat_tables(
+        [
+            g.consent_records(rng, new, True, 0.0, new.created, d1, clock, state.ids),
+            g.consent_records(
+                rng,
+                old,
+                False,
+                DAILY_CONSENT_CHANGE_SHARE,
+                np.full(old.size, d0),
+                d1,
+                clock,
+                state.ids,
+            ),
+        ]
+    )
+    shop, helpdesk = _split(tables)
+    shop.update(customers=customers_table, referrals=referrals, marketing_consent=consent)
+    old_truth, new_truth = truth_tables(old), truth_tables(new)
+    truth = {
+        "customer_persona": new_truth["customer_persona"],
+        # Replaced whole: old customers' purchase counts and consent moved on today.
+        "customer_parameters": pa.concat_tables(
+            [old_truth["customer_parameters"], new_truth["customer_parameters"]]
+        ),
+    }
+    return Batch(shop, helpdesk, truth)
+
+
+def _late_returns(rng: np.random.Generator, state: State, d0: float, clock: g.Clock) -> pa.Table:
+    """Returns arriving today for orders of the last 30 days."""
+    recent = state.recent_orders
+    persona = np.asarray(recent["persona"])
+    chance = g.persona_param("return_rate", persona) * DAILY_RETURN_HAZARD
+    idx = np.flatnonzero(rng.random(persona.size) < chance)
+    when = d0 + rng.random(idx.size)
+    partial = rng.random(idx.size) < 0.4
+    net = np.asarray(recent["net"])[idx]
+    refund = np.round(net * np.where(partial, 0.2 + 0.6 * rng.random(idx.size), 1.0), 2)
+    return pa.table(
+        {
+            "return_id": g.make_ids("returns", state.ids.take("returns", idx.size)),
+            "order_id": recent["order_id"].take(pa.array(idx)),
+            "customer_id": recent["customer_id"].take(pa.array(idx)),
+            "returned_at": clock.timestamps(when),
+            "refund_amount": refund,
+            "reason": g.RETURN_REASONS[rng.integers(0, g.RETURN_REASONS.size, idx.size)],
+            "updated_at": clock.timestamps(when),
+        }
+    )

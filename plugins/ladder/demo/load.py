@@ -1,0 +1,272 @@
+"""Writing the demo company into PostgreSQL with bulk COPY, and reading its state back."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ladder import config
+from ladder.demo import generate as g
+from ladder.demo.company import Batch, State, initial_history, next_day
+from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES, TRUTH_SCHEMA, TRUTH_TABLES, TableDef
+from ladder.errors import LadderError
+from ladder.warehouse import resolve_warehouse
+
+COPY_CHUNK_ROWS = 200_000
+
+
+@dataclass
+class Summary:
+    title: str
+    rows: dict[str, int]
+    persona_counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    connect_hint: str = ""
+
+    def render(self) -> str:
+        total = sum(self.rows.values())
+        lines = [f"{self.title}: {total:,} rows in {self.seconds:.1f} s"]
+        lines += [f"  {name:<32} {count:>12,}" for name, count in self.rows.items()]
+        if self.persona_counts:
+            customers = sum(self.persona_counts.values())
+            lines.append("  personas (shop.demo_truth.customer_persona):")
+            lines += [
+                f"    {name:<22} {count:>10,}  {count / customers:6.1%}"
+                for name, count in self.persona_counts.items()
+            ]
+        if self.connect_hint:
+            lines.append(self.connect_hint)
+        return "\n".join(lines)
+
+
+def _databases() -> tuple[str, str]:
+    demo = config.section("demo")
+    return demo.get("sales_database", "shop"), demo.get("helpdesk_database", "helpdesk")
+
+
+def _connect(database: str, autocommit: bool = False):
+    import psycopg
+
+    target = resolve_warehouse()
+    url = target.database_url(database)
+    try:
+        return psycopg.connect(url, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LadderError(
+            f"cannot reach database {database!r} at {target.redacted()} (from {target.source}): "
+            f"{reason}; start the embedded warehouse with `ladder warehouse start` or fix "
+            "that setting"
+        ) from None
+
+
+def _recreate_database(name: str) -> None:
+    from psycopg import sql
+
+    with _connect("postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def _copy(conn, schema: str, table: TableDef, data: pa.Table) -> None:
+    data = data.select(table.column_names)
+    columns = ", ".join(table.column_names)
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"copy {schema}.{table.name} ({columns}) from stdin (format csv)") as copy,
+    ):
+        for start in range(0, data.num_rows, COPY_CHUNK_ROWS):
+            buffer = io.BytesIO()
+            pacsv.write_csv(
+                data.slice(start, COPY_CHUNK_ROWS),
+                buffer,
+                pacsv.WriteOptions(include_header=False),
+            )
+            copy.write(buffer.getbuffer())
+
+
+def _load_new_table(database: str, schema: str, table: TableDef, data: pa.Table) -> None:
+    # Create, fill and index in one transaction: with wal_level=minimal PostgreSQL then
+    # skips writing the rows to the WAL, and a primary key built after the load is a
+    # single sort instead of a million index insertions.
+    with _connect(database) as conn:
+        conn.execute(f"create schema if not exists {schema}")
+        conn.execute(table.create_sql(schema))
+        _copy(conn, schema, table, data)
+        if table.primary_key:
+            conn.execute(table.primary_key_sql(schema))
+        conn.execute(f"analyze {schema}.{table.name}")
+
+
+def _write_batch_fresh(batch: Batch) -> None:
+    shop, helpdesk = _databases()
+    for name in (shop, helpdesk):
+        _recreate_database(name)
+    jobs = [(shop, "public", t, batch.shop[t.name]) for t in SHOP_TABLES]
+    jobs += [(helpdesk, "public", t, batch.helpdesk[t.name]) for t in HELPDESK_TABLES]
+    jobs += [(shop, TRUTH_SCHEMA, t, batch.truth[t.name]) for t in TRUTH_TABLES]
+    jobs.sort(key=lambda job: -job[3].num_rows)  # largest first keeps both workers busy
+    with _connect(shop, autocommit=True) as conn:
+        conn.execute(f"create schema if not exists {TRUTH_SCHEMA}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(_load_new_table, *job) for job in jobs]:
+            future.result()
+
+
+def create_demo_company(customers: int, seed: int, start: date, end: date) -> Summary:
+    """Generate the demo company and load it, replacing any earlier one."""
+    began = time.perf_counter()
+    batch = initial_history(customers, seed, start, end)
+    _write_batch_fresh(batch)
+    persona = Counter(batch.truth["customer_persona"]["persona"].to_pylist())
+    return Summary(
+        title=f"demo company: {customers:,} customers, {start} to {end} (seed {seed})",
+        rows=_row_counts(batch),
+        persona_counts={p: persona[p] for p in g.PERSONA_NAMES if p in persona},
+        seconds=time.perf_counter() - began,
+        connect_hint=(
+            f'  sales database:    psql "$(ladder warehouse url --database {_databases()[0]})"\n'
+            f'  helpdesk database: psql "$(ladder warehouse url --database {_databases()[1]})"'
+        ),
+    )
+
+
+def _row_counts(batch: Batch) -> dict[str, int]:
+    shop, helpdesk = _databases()
+    rows = {f"{shop}.{t.name}": batch.shop[t.name].num_rows for t in SHOP_TABLES}
+    rows |= {f"{helpdesk}.{t.name}": batch.helpdesk[t.name].num_rows for t in HELPDESK_TABLES}
+    return rows
+
+
+def _continue_ids(conn, tables: tuple[TableDef, ...], ids: g.IdCounter) -> None:
+    """Point the id counters past the highest ids the tables hold (ids are prefix+number)."""
+    for table in tables:
+        key = table.column_names[0]
+        top = conn.execute(f"select max(substr({key}, 2)::bigint) from public.{table.name}")
+        ids.next_number[table.name] = (top.fetchone()[0] or 0) + 1
+
+
+def _read_state(conn, day: date) -> State:
+    import psycopg
+
+    try:
+        generation = conn.execute(
+            f"select seed, customers, start_date, end_date, covered_until "
+            f"from {TRUTH_SCHEMA}.generation"
+        ).fetchone()
+    except psycopg.errors.UndefinedTable:
+        generation = None
+    if generation is None:
+        raise LadderError(
+            "there is no demo company to append to; create one first with `ladder demo-data`"
+        )
+    seed, customers, start, end, covered_until = generation
+    if day < covered_until:
+        raise _AlreadyCovered(covered_until)
+    params = conn.execute(
+        f"select p.customer_id, persona, lambda_per_day, dropout_p, dropout_after, nu, "
+        f"repeat_purchases, opted_in, created_day from {TRUTH_SCHEMA}.customer_parameters p "
+        f"join {TRUTH_SCHEMA}.customer_persona using (customer_id) order by p.customer_id"
+    ).fetchall()
+    columns = list(zip(*params, strict=True))
+    persona_index = {name: i for i, name in enumerate(g.PERSONA_NAMES)}
+    population = g.Population(
+        number=g.id_numbers(np.array(columns[0])),
+        persona=np.array([persona_index[p] for p in columns[1]], dtype=np.int8),
+        lam=np.array(columns[2], dtype=float),
+        p=np.array(columns[3], dtype=float),
+        dropout_after=np.array(columns[4], dtype=np.int64),
+        nu=np.array(columns[5], dtype=float),
+        repeats=np.array(columns[6], dtype=np.int64),
+        opted_in=np.array(columns[7], dtype=bool),
+        created=np.array(columns[8], dtype=float),
+    )
+    ids = g.IdCounter()
+    _continue_ids(conn, SHOP_TABLES, ids)
+    rows = conn.execute(
+        "select o.order_id, o.customer_id, p.persona, "
+        "(sum(l.quantity * l.unit_price) - o.discount_amount)::float8 as net "
+        "from public.orders o join public.order_lines l using (order_id) "
+        f"join {TRUTH_SCHEMA}.customer_persona p using (customer_id) "
+        "where o.status = 'completed' and o.ordered_at >= %s and o.ordered_at < %s "
+        "group by o.order_id, o.customer_id, p.persona, o.discount_amount order by o.order_id",
+        (day - timedelta(days=30), day),
+    ).fetchall()
+    order_id, customer_id, persona, net = (
+        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    )
+    recent = pa.table(
+        {
+            "order_id": pa.array(order_id, pa.string()),
+            "customer_id": pa.array(customer_id, pa.string()),
+            "persona": pa.array([persona_index[p] for p in persona], pa.int8()),
+            "net": pa.array(net, pa.float64()),
+        }
+    )
+    return State(seed, customers, start, end, population, ids, recent)
+
+
+class _AlreadyCovered(Exception):
+    def __init__(self, covered_until: date) -> None:
+        self.covered_until = covered_until
+
+
+def append_day(day: date) -> Summary:
+    """Add one day of activity; a day already covered is left as it is."""
+    began = time.perf_counter()
+    shop, helpdesk = _databases()
+    with _connect(shop) as shop_conn:
+        try:
+            state = _read_state(shop_conn, day)
+        except _AlreadyCovered as covered:
+            return Summary(
+                title=f"{day} is already in the demo company (it covers days before "
+                f"{covered.covered_until}); nothing added",
+                rows={},
+            )
+        with _connect(helpdesk) as helpdesk_conn:
+            _continue_ids(helpdesk_conn, HELPDESK_TABLES, state.ids)
+            batch = next_day(state, day)
+            for table in HELPDESK_TABLES:
+                _copy(helpdesk_conn, "public", table, batch.helpdesk[table.name])
+            # Tickets left open settle after a few days: an update to an existing row.
+            helpdesk_conn.execute(
+                "update tickets set status = 'solved', updated_at = %s::timestamptz + "
+                "interval '9 hours' where status <> 'solved' and created_at < %s::timestamptz "
+                "- interval '2 days'",
+                (day, day),
+            )
+            helpdesk_conn.commit()
+        for table in SHOP_TABLES:
+            _copy(shop_conn, "public", table, batch.shop[table.name])
+        # About one customer in 500 edits their profile each day: an update to an existing row.
+        shop_conn.execute(
+            "update customers set email = replace(email, '@', '+' || %s || '@'), "
+            "updated_at = %s::timestamptz + interval '10 hours' "
+            "where abs(hashtext(customer_id || %s)) %% 500 = 0 and created_at < %s",
+            (day.strftime("%Y%m%d"), day, day.isoformat(), day),
+        )
+        persona_def, params_def = TRUTH_TABLES[0], TRUTH_TABLES[1]
+        _copy(shop_conn, TRUTH_SCHEMA, persona_def, batch.truth["customer_persona"])
+        shop_conn.execute(f"truncate {TRUTH_SCHEMA}.{params_def.name}")
+        _copy(shop_conn, TRUTH_SCHEMA, params_def, batch.truth["customer_parameters"])
+        shop_conn.execute(
+            f"update {TRUTH_SCHEMA}.generation set covered_until = %s", (day + timedelta(days=1),)
+        )
+        shop_conn.commit()
+    rows = _row_counts(batch)
+    return Summary(
+        title=f"appended {day} to the demo company",
+        rows={k: v for k, v in rows.items() if v},
+        seconds=time.perf_counter() - began,
+    )
