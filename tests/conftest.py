@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -79,7 +80,10 @@ def demo_company(warehouse: EmbeddedWarehouse) -> EmbeddedWarehouse:
 
 
 def pytest_configure() -> None:
-    # Tests must not pick up a developer's Airflow settings or connections.
+    # Tests must not pick up a developer's Airflow settings or connections, nor write
+    # to ~/airflow: Airflow reads these when it is first imported.
     for name in list(os.environ):
-        if name.startswith("AIRFLOW_CONN_"):
+        if name.startswith(("AIRFLOW_CONN_", "AIRFLOW__")):
             del os.environ[name]
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="ladder-airflow-")
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
