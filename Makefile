@@ -8,8 +8,9 @@ VENV := .venv
 STAMP := $(VENV)/.ladder-synced
 AIRFLOW_HOME ?= $(CURDIR)/.ladder/airflow
 
+BIN := $(CURDIR)/$(VENV)/bin
+
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: venv demo test lint format airflow bench bench-generate warehouse-stop clean
 
@@ -23,37 +24,37 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	touch $@
 
 demo: venv
-	ladder warehouse start
-	ladder demo-data
+	$(BIN)/ladder warehouse start
+	$(BIN)/ladder demo-data
 
 test: venv
-	pytest
+	$(BIN)/pytest
 
 lint: venv
-	ruff check .
-	ruff format --check .
-	cd dbt_project && sqlfluff lint .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && $(BIN)/sqlfluff lint .
 
 format: venv
-	ruff check --fix .
-	ruff format .
-	cd dbt_project && sqlfluff fix .
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt_project && $(BIN)/sqlfluff fix .
 
 airflow: venv
 	AIRFLOW_HOME=$(AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	airflow standalone
+	$(BIN)/airflow standalone
 
 bench: bench-generate
 
 bench-generate: venv
-	python -m benchmarks.generate
+	$(BIN)/python -m benchmarks.generate
 
 warehouse-stop: venv
-	ladder warehouse stop
+	$(BIN)/ladder warehouse stop
 
 clean:
-	-ladder warehouse stop
+	-$(BIN)/ladder warehouse stop
 	rm -rf .ladder $(VENV)
