@@ -80,6 +80,50 @@ def _demo_data(args: argparse.Namespace) -> None:
     print(summary.render())
 
 
+def _sandbox(args: argparse.Namespace) -> None:
+    from ladder import config
+    from ladder.sandbox.helpdesk import Faults, serve
+    from ladder.warehouse import resolve_warehouse
+
+    settings = config.section("sources")["helpdesk"]["sandbox"]
+    database = config.section("demo").get("helpdesk_database", "helpdesk")
+    faults = Faults(
+        error_rate=args.fault_rate,
+        slow_rate=args.slow_rate,
+        drop_rate=args.drop_rate,
+        seed=args.seed,
+    )
+    port = args.port or int(settings["port"])
+    print(f"helpdesk sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
+    serve(
+        resolve_warehouse().database_url(database),
+        args.token or settings["token"],
+        "127.0.0.1",
+        port,
+        args.rate_limit,
+        faults,
+    )
+
+
+def _extract(args: argparse.Namespace) -> None:
+    from ladder.extract.helpdesk import extract_helpdesk
+    from ladder.extract.sales import extract_sales
+
+    runs = {"sales": extract_sales, "helpdesk": extract_helpdesk}
+    for name in runs if args.source == "all" else [args.source]:
+        print(runs[name](args.as_of).render(), flush=True)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from ladder import config
 
@@ -107,6 +151,22 @@ def _build_parser() -> argparse.ArgumentParser:
         help="add one day of new activity and updates to the existing demo company",
     )
     demo.set_defaults(handler=_demo_data)
+
+    extract = groups.add_parser("extract", help="land source data in the warehouse's raw schema")
+    extract.add_argument("source", choices=["sales", "helpdesk", "all"])
+    extract.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
+    extract.set_defaults(handler=_extract)
+
+    sandbox = groups.add_parser("sandbox", help="serve a local stand-in of a source system")
+    sandbox.add_argument("system", choices=["helpdesk"])
+    sandbox.add_argument("--port", type=_positive_int)
+    sandbox.add_argument("--token", help="the bearer token clients must send")
+    sandbox.add_argument("--rate-limit", type=float, help="requests per second, then 429")
+    sandbox.add_argument("--fault-rate", type=_rate, default=0.0, help="share of 503 answers")
+    sandbox.add_argument("--slow-rate", type=_rate, default=0.0, help="share of slow answers")
+    sandbox.add_argument("--drop-rate", type=_rate, default=0.0, help="share of dropped bodies")
+    sandbox.add_argument("--seed", type=int, help="make the injected faults repeatable")
+    sandbox.set_defaults(handler=_sandbox)
     return parser
 
 

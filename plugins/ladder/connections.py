@@ -1,4 +1,4 @@
-"""Airflow connections Ladder reads, and turning one into a SQLAlchemy/libpq URL.
+"""Airflow connections Ladder reads, and turning one into what a client needs.
 
 Credentials never live in the repository: in Airflow they are connections (the UI, a
 secrets backend, or AIRFLOW_CONN_<ID> variables); outside Airflow the same
@@ -9,23 +9,57 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 # Every connection id the code looks up, with what it is for. docker-compose's
 # .env.example is checked against this list.
 WAREHOUSE = "ladder_warehouse"
+SALES_DB = "ladder_sales_db"
+HELPDESK = "ladder_helpdesk"
 
 CONNECTION_IDS: dict[str, str] = {
     WAREHOUSE: "the PostgreSQL warehouse (raw, staging, marts, clv, ops)",
+    SALES_DB: "the sales database the extract reads (any SQLAlchemy URL)",
+    HELPDESK: "the helpdesk export API: host and port, the API token as password",
 }
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    conn_id: str
+    conn_type: str
+    host: str | None = None
+    port: int | None = None
+    login: str | None = None
+    password: str | None = None
+    schema: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def postgres_url(self) -> str:
+        user = quote(self.login or "", safe="")
+        password = f":{quote(self.password, safe='')}" if self.password else ""
+        auth = f"{user}{password}@" if user else ""
+        port = f":{self.port}" if self.port else ""
+        query = {k: v for k, v in self.extra.items() if isinstance(v, str | int)}
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"postgresql://{auth}{self.host or '127.0.0.1'}{port}/{self.schema or ''}{suffix}"
+
+    def http_base_url(self) -> str:
+        host = self.host or "127.0.0.1"
+        if "://" not in host:
+            scheme = "https" if self.conn_type == "https" else "http"
+            host = f"{scheme}://{host}"
+        port = f":{self.port}" if self.port else ""
+        return f"{host.rstrip('/')}{port}"
 
 
 def env_var(conn_id: str) -> str:
     return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
-def airflow_connection_url(conn_id: str) -> str | None:
-    """The connection as a postgresql:// URL, or None when Airflow does not define it.
+def airflow_connection(conn_id: str) -> ConnectionInfo | None:
+    """The connection as Airflow defines it, or None when Airflow does not define it.
 
     Airflow is only asked when it is already loaded (we run inside a task) or when the
     connection's environment variable is set: importing Airflow costs seconds.
@@ -41,10 +75,19 @@ def airflow_connection_url(conn_id: str) -> str | None:
         return None
     if conn is None:
         return None
-    user = quote(conn.login or "", safe="")
-    password = f":{quote(conn.password, safe='')}" if conn.password else ""
-    auth = f"{user}{password}@" if user else ""
-    port = f":{conn.port}" if conn.port else ""
-    query = {k: v for k, v in conn.extra_dejson.items() if isinstance(v, str | int)}
-    suffix = f"?{urlencode(query)}" if query else ""
-    return f"postgresql://{auth}{conn.host or '127.0.0.1'}{port}/{conn.schema or ''}{suffix}"
+    return ConnectionInfo(
+        conn_id=conn_id,
+        conn_type=conn.conn_type or "",
+        host=conn.host,
+        port=conn.port,
+        login=conn.login,
+        password=conn.password,
+        schema=conn.schema,
+        extra=conn.extra_dejson,
+    )
+
+
+def airflow_connection_url(conn_id: str) -> str | None:
+    """The connection as a postgresql:// URL, or None when Airflow does not define it."""
+    info = airflow_connection(conn_id)
+    return info.postgres_url() if info else None

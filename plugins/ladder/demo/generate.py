@@ -256,6 +256,14 @@ def _later(rng: np.random.Generator, days: np.ndarray, window_end: float) -> np.
     return days + rng.random(days.size) * np.minimum(room, 20.0)
 
 
+def _group_starts(group: np.ndarray) -> np.ndarray:
+    """For each element of sorted `group`, the index where its run of equal values starts."""
+    if group.size == 0:
+        return group
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return np.repeat(starts, np.diff(np.r_[starts, group.size]))
+
+
 def _grouped_ranks(owner: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal, sorted `owner` values."""
     if owner.size == 0:
@@ -478,19 +486,23 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
     ticket_ids = make_ids("tickets", ticket_numbers)
     customer_ids = make_ids("customers", pop.number[owner])
 
-    # Interactions: 1+ per ticket, spread over the days after it was opened.
+    # Interactions: the first when the ticket is opened, more over the following days;
+    # those that would fall after the window have not happened yet.
     per_ticket = 1 + rng.poisson(np.where(phone | complaint, 1.5, 0.6))
     ticket_of = np.repeat(np.arange(owner.size), per_ticket)
     gap = rng.random(ticket_of.size) * 1.5
-    occurred = created[ticket_of] + _grouped_cumsum(ticket_of, gap)
-    occurred = np.minimum(occurred, w.end - 1e-4)
+    occurred = created[ticket_of] + _grouped_cumsum(ticket_of, gap) - gap[_group_starts(ticket_of)]
+    agent = AGENT_IDS[rng.integers(0, N_AGENTS, ticket_of.size)]
+    abuse = rng.random(ticket_of.size) < persona_param("abuse_per_interaction", persona[ticket_of])
+    happened = occurred < w.end
+    ticket_of, occurred, agent, abuse = (a[happened] for a in (ticket_of, occurred, agent, abuse))
     i_channel = channel[ticket_of]
     mean_minutes = np.select(
         [i_channel == c for c in HANDLE_MINUTES_MEAN], list(HANDLE_MINUTES_MEAN.values())
     )
     minutes = np.round(rng.gamma(4.0, mean_minutes / 4.0 + 1e-9), 1)
-    abuse = rng.random(ticket_of.size) < persona_param("abuse_per_interaction", persona[ticket_of])
-    last_touch = occurred[np.cumsum(per_ticket) - 1]  # gaps are positive: the last is latest
+    last_touch = created.copy()
+    np.maximum.at(last_touch, ticket_of, occurred)
     settled = last_touch < w.end - 3
     status = np.where(settled, "solved", np.where(rng.random(owner.size) < 0.5, "open", "pending"))
 
@@ -499,7 +511,7 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
             "ticket_id": ticket_ids,
             "customer_id": customer_ids,
             "created_at": clock.timestamps(created),
-            "updated_at": clock.timestamps(np.maximum(last_touch, created)),
+            "updated_at": clock.timestamps(last_touch),
             "channel": channel,
             "category": TICKET_CATEGORIES[rng.integers(0, TICKET_CATEGORIES.size, owner.size)],
             "status": status,
@@ -515,7 +527,7 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
             "occurred_at": clock.timestamps(occurred),
             "updated_at": clock.timestamps(occurred),
             "channel": i_channel,
-            "agent_id": AGENT_IDS[rng.integers(0, N_AGENTS, ticket_of.size)],
+            "agent_id": agent,
             "handle_minutes": minutes,
             "abuse_reported": abuse,
         }

@@ -105,6 +105,8 @@ def _load_new_table(database: str, schema: str, table: TableDef, data: pa.Table)
         _copy(conn, schema, table, data)
         if table.primary_key:
             conn.execute(table.primary_key_sql(schema))
+        if table.export_index:
+            conn.execute(table.export_index_sql(schema))
         conn.execute(f"analyze {schema}.{table.name}")
 
 

@@ -10,6 +10,8 @@ class TableDef:
     name: str
     columns: tuple[tuple[str, str], ...]
     primary_key: tuple[str, ...]
+    # The helpdesk's export API pages through each table in (updated_at, id) order.
+    export_index: bool = False
 
     def create_sql(self, schema: str) -> str:
         cols = ", ".join(f"{name} {kind}" for name, kind in self.columns)
@@ -17,6 +19,10 @@ class TableDef:
 
     def primary_key_sql(self, schema: str) -> str:
         return f"alter table {schema}.{self.name} add primary key ({', '.join(self.primary_key)})"
+
+    def export_index_sql(self, schema: str) -> str:
+        key = self.primary_key[0]
+        return f"create index on {schema}.{self.name} (updated_at, {key})"
 
     @property
     def column_names(self) -> list[str]:
@@ -64,16 +70,16 @@ HELPDESK_TABLES = (
         ("ticket_id", "text"), ("customer_id", "text"), ("created_at", TS), ("updated_at", TS),
         ("channel", "text"), ("category", "text"), ("status", "text"),
         ("is_complaint", "boolean"), ("satisfaction", "smallint"),
-    ), ("ticket_id",)),
+    ), ("ticket_id",), export_index=True),
     TableDef("interactions", (
         ("interaction_id", "text"), ("ticket_id", "text"), ("customer_id", "text"),
         ("occurred_at", TS), ("updated_at", TS), ("channel", "text"), ("agent_id", "text"),
         ("handle_minutes", "numeric(8, 1)"), ("abuse_reported", "boolean"),
-    ), ("interaction_id",)),
+    ), ("interaction_id",), export_index=True),
     TableDef("surveys", (
         ("survey_id", "text"), ("customer_id", "text"), ("answered_at", TS), ("updated_at", TS),
         ("nps", "smallint"),
-    ), ("survey_id",)),
+    ), ("survey_id",), export_index=True),
 )  # fmt: skip
 
 # Ground truth for tests and benchmarks, in shop.demo_truth. The pipeline never reads it.

@@ -1,0 +1,1 @@
+"""Extraction with dlt: the sales database and the helpdesk API into the schema `raw`."""

@@ -1,0 +1,132 @@
+"""The helpdesk export API through dlt's rest_api source.
+
+Each endpoint is read with the API's cursor-based incremental export: the first request
+carries start_time (the incremental cursor on updated_at, kept in the warehouse by dlt)
+and end_time (the as-of date D), later pages the `after_cursor` of the page before,
+until `end_of_stream`. dlt's HTTP client retries 429 and 5xx answers and dropped
+connections with exponential backoff, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ladder import config
+from ladder.connections import HELPDESK, airflow_connection, env_var
+from ladder.errors import LadderError
+from ladder.extract import pipeline
+from ladder.extract.rowhash import ROW_HASH, hash_record
+
+RAW_PREFIX = "helpdesk_"
+
+
+def helpdesk_endpoint() -> tuple[str, str | None, str]:
+    """Base URL, API token and where they came from."""
+    info = airflow_connection(HELPDESK)
+    if info is not None:
+        return info.http_base_url(), info.password, f"Airflow connection {HELPDESK}"
+    sandbox = config.section("sources")["helpdesk"]["sandbox"]
+    return (
+        f"http://127.0.0.1:{sandbox['port']}",
+        sandbox["token"],
+        f"the demo helpdesk sandbox (no connection {HELPDESK} is defined)",
+    )
+
+
+def _paginator():
+    from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
+
+    class ExportPaginator(JSONResponseCursorPaginator):
+        """Follows `after_cursor` until the page that says `end_of_stream`."""
+
+        def update_state(self, response, data=None) -> None:
+            super().update_state(response, data)
+            if response.json().get("end_of_stream", True):
+                self._has_next_page = False
+
+    return ExportPaginator(cursor_path="after_cursor", cursor_param="cursor")
+
+
+def helpdesk_source(base_url: str, token: str, as_of: date):
+    from dlt.sources.helpers.requests import Client
+    from dlt.sources.rest_api import rest_api_source
+
+    settings = config.section("sources")["helpdesk"]
+    cursor = settings.get("cursor", "updated_at")
+    session = Client(
+        request_max_attempts=int(settings.get("request_max_attempts", 12)),
+        request_backoff_factor=0.2,
+        request_max_retry_delay=10,
+        raise_for_status=True,
+    ).session
+    resources = [
+        {
+            "name": f"{RAW_PREFIX}{endpoint}",
+            "endpoint": {
+                "path": f"api/{endpoint}/export",
+                "data_selector": endpoint,
+                "params": {
+                    "start_time": "{incremental.start_value}",
+                    "end_time": as_of.isoformat() + "T00:00:00Z",
+                    "per_page": int(settings.get("page_size", 1000)),
+                },
+                "incremental": {
+                    "cursor_path": cursor,
+                    "initial_value": "1970-01-01T00:00:00+00:00",
+                    "on_cursor_value_missing": "include",
+                },
+            },
+        }
+        for endpoint in settings["endpoints"]
+    ]
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": base_url,
+                "auth": {"type": "bearer", "token": token},
+                "paginator": _paginator(),
+                "session": session,
+            },
+            "resource_defaults": {
+                "primary_key": ROW_HASH,
+                "write_disposition": {"disposition": "merge", "strategy": "insert-only"},
+            },
+            "resources": resources,
+        }
+    )
+    return source
+
+
+def explain_error(cause: BaseException, base_url: str, origin: str) -> str | None:
+    import requests
+
+    if isinstance(cause, requests.HTTPError) and cause.response is not None:
+        status = cause.response.status_code
+        if status in (401, 403):
+            return (
+                f"the helpdesk at {base_url} ({origin}) refused the API token (HTTP {status}); "
+                f"set the right token as the password of the Airflow connection {HELPDESK} "
+                f"({env_var(HELPDESK)})"
+            )
+        return f"the helpdesk at {base_url} ({origin}) answered HTTP {status}: {cause}"
+    if isinstance(cause, requests.ConnectionError | requests.Timeout):
+        return (
+            f"cannot reach the helpdesk at {base_url} ({origin}); check the host and port of "
+            f"the Airflow connection {HELPDESK} ({env_var(HELPDESK)}), or for the demo start "
+            "the sandbox with `ladder sandbox helpdesk`"
+        )
+    return None
+
+
+def extract_helpdesk(as_of: date) -> pipeline.ExtractResult:
+    base_url, token, origin = helpdesk_endpoint()
+    if not token:
+        raise LadderError(
+            f"the Airflow connection {HELPDESK} has no password; put the helpdesk API token "
+            f"there ({env_var(HELPDESK)}=http://:<token>@host:port)"
+        )
+    source = helpdesk_source(base_url, token, as_of)
+    received = pipeline.count_rows(source, hash_record)
+    return pipeline.run(
+        "helpdesk", source, received, lambda cause: explain_error(cause, base_url, origin)
+    )

@@ -1,0 +1,167 @@
+"""Running a dlt pipeline into the warehouse schema `raw` and reporting what it did."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ladder.config import PROJECT_ROOT
+from ladder.connections import WAREHOUSE, env_var
+from ladder.errors import LadderError
+from ladder.warehouse import resolve_warehouse
+
+log = logging.getLogger(__name__)
+
+RAW_DATASET = "raw"
+
+
+def pipelines_dir() -> Path:
+    """dlt's local working folder. Losing it is harmless: dlt restores its state (the
+    incremental cursors) from the warehouse, where each load stores it."""
+    return Path(os.environ.get("LADDER_DLT_DIR", PROJECT_ROOT / ".ladder" / "dlt"))
+
+
+@dataclass
+class ExtractResult:
+    source: str
+    received: dict[str, int] = field(default_factory=dict)  # raw table -> rows sent
+    landed: dict[str, int] = field(default_factory=dict)  # raw table -> rows new in raw
+    schema_changes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [
+            f"extract {self.source}: {sum(self.landed.values()):,} new rows in raw "
+            f"({sum(self.received.values()):,} received)"
+        ]
+        lines += [
+            f"  {RAW_DATASET}.{t:<28} {self.landed.get(t, 0):>11,} new {n:>11,} received"
+            for t, n in sorted(self.received.items())
+        ]
+        lines += [f"  schema change: {change}" for change in self.schema_changes]
+        return "\n".join(lines)
+
+
+def _columns(pipeline) -> dict[str, dict[str, str]]:
+    if not pipeline.default_schema_name:
+        return {}
+    return {
+        table["name"]: {col: spec.get("data_type", "?") for col, spec in table["columns"].items()}
+        for table in pipeline.default_schema.data_tables()
+    }
+
+
+def count_rows(source, hash_rows: Callable) -> Counter:
+    """Add the row hash to every resource and count the rows each one receives.
+
+    (Our own count: dlt's normalize counts are wrong for JSON items written as CSV.)
+    """
+    received: Counter = Counter()
+
+    def hashing(table: str):
+        def step(item):
+            item = hash_rows(item)
+            received[table] += getattr(item, "num_rows", 1)
+            return item
+
+        return step
+
+    for resource in source.resources.values():
+        resource.add_map(hashing(resource.table_name))
+    return received
+
+
+def run(
+    source_name: str,
+    source,
+    received: Counter,
+    explain_source_error: Callable[[BaseException], str | None],
+    loader_file_format: str = "csv",
+) -> ExtractResult:
+    """Load `source` into raw; source and warehouse failures become one clear message."""
+    import dlt
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    # Arrow batches get _dlt_load_id too: it tells which load brought a row, and when
+    # (dbt's source freshness reads it).
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    warehouse = resolve_warehouse()
+    pipeline = dlt.pipeline(
+        pipeline_name=f"ladder_{source_name}",
+        pipelines_dir=str(pipelines_dir()),
+        destination=dlt.destinations.postgres(credentials=warehouse.url),
+        dataset_name=RAW_DATASET,
+        progress=None,
+    )
+    try:
+        pipeline.sync_destination()
+        before = _columns(pipeline)
+        info = pipeline.run(source, loader_file_format=loader_file_format)
+    except PipelineStepFailed as failure:
+        cause = root_cause(failure)
+        message = explain_source_error(cause) if failure.step == "extract" else None
+        if message is None and failure.step in {"load", "sync"}:
+            message = _explain_warehouse_error(cause, warehouse)
+        if message:
+            raise LadderError(message) from failure
+        raise
+    except Exception as exc:  # sync_destination before the first step
+        message = _explain_warehouse_error(root_cause(exc), warehouse)
+        if message:
+            raise LadderError(message) from exc
+        raise
+    result = ExtractResult(
+        source=source_name,
+        received=dict(received),
+        landed=_landed(warehouse.url, list(received), info.loads_ids),
+    )
+    after = _columns(pipeline)
+    for table, columns in after.items():
+        if table not in before:
+            continue
+        for column, data_type in columns.items():
+            if column not in before[table]:
+                kind = "values of another type" if "__v_" in column else "new column"
+                result.schema_changes.append(
+                    f"{RAW_DATASET}.{table}.{column} ({kind}, {data_type})"
+                )
+    for change in result.schema_changes:
+        log.warning("schema drift in %s: %s", source_name, change)
+    return result
+
+
+def _landed(url: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:
+    """Rows this run added to each raw table (a rerun re-sends rows raw already has)."""
+    import psycopg
+    from psycopg import sql
+
+    counts = {}
+    with psycopg.connect(url) as conn:
+        for table in tables:
+            query = sql.SQL("select count(*) from {}.{} where _dlt_load_id = any(%s)").format(
+                sql.Identifier(RAW_DATASET), sql.Identifier(table)
+            )
+            counts[table] = conn.execute(query, (load_ids,)).fetchone()[0]
+    return counts
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+def _explain_warehouse_error(cause: BaseException, warehouse) -> str | None:
+    import psycopg2
+
+    if isinstance(cause, psycopg2.OperationalError):
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else "unreachable"
+        return (
+            f"cannot write to the warehouse {warehouse.redacted()} (from {warehouse.source}): "
+            f"{first}; fix the Airflow connection {WAREHOUSE} ({env_var(WAREHOUSE)}) or "
+            "start the embedded warehouse with `ladder warehouse start`"
+        )
+    return None
