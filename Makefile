@@ -24,8 +24,7 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	touch $@
 
 demo: venv
-	$(BIN)/ladder warehouse start
-	$(BIN)/ladder demo-data
+	$(BIN)/ladder demo
 
 test: venv
 	$(BIN)/pytest

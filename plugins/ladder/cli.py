@@ -124,6 +124,12 @@ def _rate(text: str) -> float:
     return value
 
 
+def _demo(args: argparse.Namespace) -> None:
+    from ladder.demo.run import run_demo
+
+    run_demo()
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from ladder import config
 
@@ -151,6 +157,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="add one day of new activity and updates to the existing demo company",
     )
     demo.set_defaults(handler=_demo_data)
+
+    demo_run = groups.add_parser("demo", help="the whole demo: warehouse, company, nightly run")
+    demo_run.set_defaults(handler=_demo)
 
     extract = groups.add_parser("extract", help="land source data in the warehouse's raw schema")
     extract.add_argument("source", choices=["sales", "helpdesk", "all"])

@@ -1,0 +1,147 @@
+"""`ladder demo` (what `make demo` runs): the whole demo on one machine.
+
+Starts the embedded warehouse, loads the demo company unless it is already there,
+starts the helpdesk sandbox, runs `ladder_nightly` for the demo's as-of date with
+`airflow dags test`, stops the sandbox and prints what landed where.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+
+from ladder import config
+from ladder.config import PROJECT_ROOT
+from ladder.errors import LadderError
+from ladder.warehouse import embedded_warehouse, resolve_warehouse
+
+AIRFLOW_HOME = PROJECT_ROOT / ".ladder" / "airflow"
+
+
+def airflow_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+
+
+def _demo_company_loaded(settings: dict) -> bool:
+    import psycopg
+
+    url = resolve_warehouse().database_url(settings.get("sales_database", "shop"))
+    try:
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "select seed, customers, start_date, end_date from demo_truth.generation"
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    wanted = (
+        settings["seed"],
+        settings["customers"],
+        _day(settings["start"]),
+        _day(settings["end"]),
+    )
+    return row == wanted
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+class HelpdeskSandbox:
+    """The sandbox as a child process, for as long as a `with` block runs."""
+
+    def __init__(self, port: int, extra_args: tuple[str, ...] = ()) -> None:
+        self.port = port
+        self.extra_args = extra_args
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> HelpdeskSandbox:
+        command = [sys.executable, "-m", "ladder.cli", "sandbox", "helpdesk",
+                   "--port", str(self.port), *self.extra_args]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LadderError(f"the helpdesk sandbox exited at start (port {self.port} taken?)")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise LadderError(f"the helpdesk sandbox did not answer on port {self.port} in 60 s")
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def run_demo() -> None:
+    settings = config.section("demo")
+    target = resolve_warehouse()
+    if target.source == "embedded warehouse":
+        server = embedded_warehouse()
+        status = server.start()
+        server.ensure_database(config.section("warehouse").get("database", "warehouse"))
+        print(f"embedded warehouse running on 127.0.0.1:{status.port}", flush=True)
+    if _demo_company_loaded(settings):
+        print("demo company already loaded (`ladder demo-data` regenerates it)", flush=True)
+    else:
+        from ladder.demo.load import create_demo_company
+
+        summary = create_demo_company(
+            customers=int(settings["customers"]),
+            seed=int(settings["seed"]),
+            start=_day(settings["start"]),
+            end=_day(settings["end"]),
+        )
+        print(summary.render(), flush=True)
+
+    as_of = _day(settings["end"])
+    env = airflow_env()
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    airflow = [sys.executable, "-m", "airflow"]
+    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
+    print(f"running ladder_nightly as of {as_of} (airflow dags test) ...", flush=True)
+    with HelpdeskSandbox(port):
+        test = subprocess.run(
+            [*airflow, "dags", "test", "ladder_nightly", as_of.isoformat()],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if test.returncode != 0:
+        log = AIRFLOW_HOME / "demo-dags-test.log"
+        log.write_text(test.stdout + test.stderr)
+        raise LadderError(f"ladder_nightly failed as of {as_of}; its output is in {log}")
+    print(raw_summary())
+
+
+def raw_summary() -> str:
+    import psycopg
+
+    target = resolve_warehouse()
+    with psycopg.connect(target.url) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name not like '\\_dlt%%' order by 1"
+            )
+        ]
+        counts = {t: conn.execute(f'select count(*) from raw."{t}"').fetchone()[0] for t in tables}
+    lines = [f"landed in {target.redacted()} (schema raw):"]
+    lines += [f"  raw.{name:<28} {count:>12,} rows" for name, count in counts.items()]
+    lines.append('  psql "$(ladder warehouse url)"   # to look around')
+    return "\n".join(lines)
