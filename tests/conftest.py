@@ -64,6 +64,10 @@ def connect(server: EmbeddedWarehouse, database: str) -> psycopg.Connection:
 @pytest.fixture()
 def demo_company(warehouse: EmbeddedWarehouse) -> EmbeddedWarehouse:
     """The standard small demo company, (re)generated when another test replaced it."""
+    return ensure_demo_company(warehouse)
+
+
+def ensure_demo_company(warehouse: EmbeddedWarehouse) -> EmbeddedWarehouse:
     from ladder.demo.load import create_demo_company
 
     try:

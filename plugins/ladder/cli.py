@@ -86,7 +86,7 @@ def _sandbox(args: argparse.Namespace) -> None:
     from ladder.warehouse import resolve_warehouse
 
     settings = config.section("sources")["helpdesk"]["sandbox"]
-    database = config.section("demo").get("helpdesk_database", "helpdesk")
+    database = args.database or config.section("demo").get("helpdesk_database", "helpdesk")
     faults = Faults(
         error_rate=args.fault_rate,
         slow_rate=args.slow_rate,
@@ -170,6 +170,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("system", choices=["helpdesk"])
     sandbox.add_argument("--port", type=_positive_int)
     sandbox.add_argument("--token", help="the bearer token clients must send")
+    sandbox.add_argument("--database", help="serve this database (default: the demo's)")
     sandbox.add_argument("--rate-limit", type=float, help="requests per second, then 429")
     sandbox.add_argument("--fault-rate", type=_rate, default=0.0, help="share of 503 answers")
     sandbox.add_argument("--slow-rate", type=_rate, default=0.0, help="share of slow answers")

@@ -59,15 +59,18 @@ def _day(value) -> date:
 class HelpdeskSandbox:
     """The sandbox as a child process, for as long as a `with` block runs."""
 
-    def __init__(self, port: int, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, port: int, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.port = port
         self.extra_args = extra_args
+        self.env = env
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> HelpdeskSandbox:
         command = [sys.executable, "-m", "ladder.cli", "sandbox", "helpdesk",
                    "--port", str(self.port), *self.extra_args]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
