@@ -57,7 +57,7 @@ def helpdesk_source(base_url: str, token: str, as_of: date):
         request_max_attempts=int(settings.get("request_max_attempts", 12)),
         request_backoff_factor=0.2,
         request_max_retry_delay=10,
-        raise_for_status=True,
+        raise_for_status=False,  # dlt's REST client checks statuses itself
     ).session
     resources = [
         {
@@ -97,9 +97,12 @@ def helpdesk_source(base_url: str, token: str, as_of: date):
     return source
 
 
-def explain_error(cause: BaseException, base_url: str, origin: str) -> str | None:
+def explain_error(exc: BaseException, base_url: str, origin: str) -> str | None:
     import requests
 
+    cause = next(
+        (c for c in pipeline.causes(exc) if isinstance(c, requests.RequestException)), None
+    )
     if isinstance(cause, requests.HTTPError) and cause.response is not None:
         status = cause.response.status_code
         if status in (401, 403):

@@ -74,6 +74,15 @@ def count_rows(source, hash_rows: Callable) -> Counter:
     return received
 
 
+class _KnownHintNoise(logging.Filter):
+    """dlt warns for every table that the Arrow schema connectorx returns (all columns
+    nullable) differs from the reflected one (keys not null) and keeps the reflected
+    one, which is what we want: a warning per table per run that means nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "several column hints were different" not in record.getMessage()
+
+
 def run(
     source_name: str,
     source,
@@ -84,6 +93,10 @@ def run(
     """Load `source` into raw; source and warehouse failures become one clear message."""
     import dlt
     from dlt.pipeline.exceptions import PipelineStepFailed
+
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _KnownHintNoise) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_KnownHintNoise())
 
     # Arrow batches get _dlt_load_id too: it tells which load brought a row, and when
     # (dbt's source freshness reads it).
@@ -104,15 +117,14 @@ def run(
         before = _columns(pipeline)
         info = pipeline.run(source, loader_file_format=loader_file_format)
     except PipelineStepFailed as failure:
-        cause = root_cause(failure)
-        message = explain_source_error(cause) if failure.step == "extract" else None
+        message = explain_source_error(failure) if failure.step == "extract" else None
         if message is None and failure.step in {"load", "sync"}:
-            message = _explain_warehouse_error(cause, warehouse)
+            message = _explain_warehouse_error(failure, warehouse)
         if message:
             raise LadderError(message) from failure
         raise
     except Exception as exc:  # sync_destination before the first step
-        message = _explain_warehouse_error(root_cause(exc), warehouse)
+        message = _explain_warehouse_error(exc, warehouse)
         if message:
             raise LadderError(message) from exc
         raise
@@ -151,16 +163,21 @@ def _landed(url: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:
     return counts
 
 
-def root_cause(exc: BaseException) -> BaseException:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
-    return exc
+def causes(exc: BaseException):
+    """The exception and everything that caused it, outermost first."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
-def _explain_warehouse_error(cause: BaseException, warehouse) -> str | None:
+def _explain_warehouse_error(exc: BaseException, warehouse) -> str | None:
     import psycopg2
 
-    if isinstance(cause, psycopg2.OperationalError):
+    cause = next((c for c in causes(exc) if isinstance(c, psycopg2.OperationalError)), None)
+    if cause is not None:
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else "unreachable"
         return (
             f"cannot write to the warehouse {warehouse.redacted()} (from {warehouse.source}): "

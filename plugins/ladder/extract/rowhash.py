@@ -62,9 +62,7 @@ def _column_words(column: pa.ChunkedArray) -> np.ndarray:
         words = _mix(raw[:, 0]) ^ _mix(raw[:, 1] + _SEEDS[0])
     elif pa.types.is_floating(kind):
         words = array.cast(pa.float64()).fill_null(0.0).to_numpy().view(np.uint64)
-    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind):
-        words = array.cast(pa.int64()).fill_null(0).to_numpy().view(np.uint64)
-    elif pa.types.is_temporal(kind):
+    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_temporal(kind):
         words = array.cast(pa.int64()).fill_null(0).to_numpy().view(np.uint64)
     else:
         text = pc.fill_null(pc.cast(array, pa.string()), "")

@@ -73,16 +73,21 @@ def sales_source(url: str, as_of: date, backend: str = "connectorx"):
     return source
 
 
-def explain_error(cause: BaseException, origin: str) -> str | None:
+def explain_error(exc: BaseException, origin: str) -> str | None:
     import sqlalchemy.exc
 
-    if isinstance(cause, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
-        detail = str(cause.orig if hasattr(cause, "orig") else cause).strip().splitlines()
-        first = detail[0] if detail else type(cause).__name__
-    elif type(cause).__module__.startswith(("psycopg2", "psycopg")):
-        first = str(cause).strip().splitlines()[0]
-    else:
+    database_errors = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+    cause = next((c for c in pipeline.causes(exc) if isinstance(c, database_errors)), None)
+    if cause is None:
+        cause = next(
+            (c for c in pipeline.causes(exc) if "Connection" in type(c).__name__ or
+             type(c).__module__.startswith(("psycopg", "connectorx"))),
+            None,
+        )  # fmt: skip
+    if cause is None:
         return None
+    detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()
+    first = detail[0] if detail else type(cause).__name__
     return (
         f"cannot read the sales database ({origin}): {first}; fix the Airflow connection "
         f"{SALES_DB} ({env_var(SALES_DB)}), or for the demo run `make demo`"
@@ -94,7 +99,7 @@ def extract_sales(as_of: date) -> pipeline.ExtractResult:
     try:
         source = sales_source(url, as_of)  # reflects the tables: the first connection
     except Exception as exc:
-        message = explain_error(pipeline.root_cause(exc), origin)
+        message = explain_error(exc, origin)
         if message:
             raise LadderError(message) from exc
         raise
