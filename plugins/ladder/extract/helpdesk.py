@@ -128,8 +128,9 @@ def extract_helpdesk(as_of: date) -> pipeline.ExtractResult:
             f"the Airflow connection {HELPDESK} has no password; put the helpdesk API token "
             f"there ({env_var(HELPDESK)}=http://:<token>@host:port)"
         )
-    source = helpdesk_source(base_url, token, as_of)
-    received = pipeline.count_rows(source, hash_record)
     return pipeline.run(
-        "helpdesk", source, received, lambda cause: explain_error(cause, base_url, origin)
+        "helpdesk",
+        helpdesk_source(base_url, token, as_of),
+        hash_record,
+        lambda cause: explain_error(cause, base_url, origin),
     )

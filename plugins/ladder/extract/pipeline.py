@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from ladder.config import PROJECT_ROOT
 from ladder.connections import WAREHOUSE, env_var
 from ladder.errors import LadderError
@@ -45,24 +47,34 @@ class ExtractResult:
         return "\n".join(lines)
 
 
-def _columns(pipeline) -> dict[str, dict[str, str]]:
+def _columns(pipeline) -> dict[str, dict[str, tuple[str, int | None]]]:
+    """Raw's tables as dlt knows them: column -> (dlt data type, precision)."""
     if not pipeline.default_schema_name:
         return {}
     return {
-        table["name"]: {col: spec.get("data_type", "?") for col, spec in table["columns"].items()}
+        table["name"]: {
+            col: (spec.get("data_type", "?"), spec.get("precision"))
+            for col, spec in table["columns"].items()
+        }
         for table in pipeline.default_schema.data_tables()
     }
 
 
-def count_rows(source, hash_rows: Callable) -> Counter:
-    """Add the row hash to every resource and count the rows each one receives.
+def _prepare(source, hash_rows: Callable, raw_types: dict) -> Counter:
+    """Fit, hash and count the rows of every resource (see conform and rowhash).
 
     (Our own count: dlt's normalize counts are wrong for JSON items written as CSV.)
     """
+    from ladder.extract.conform import conform
+
     received: Counter = Counter()
 
-    def hashing(table: str):
+    def preparing(table: str):
         def step(item):
+            if isinstance(item, pa.RecordBatch):
+                item = pa.Table.from_batches([item])
+            if isinstance(item, pa.Table):
+                item = conform(item, raw_types.get(table, {}))
             item = hash_rows(item)
             received[table] += getattr(item, "num_rows", 1)
             return item
@@ -70,7 +82,10 @@ def count_rows(source, hash_rows: Callable) -> Counter:
         return step
 
     for resource in source.resources.values():
-        resource.add_map(hashing(resource.table_name))
+        # An empty Arrow batch (a table with nothing new) would become an empty Parquet
+        # file, which the ADBC loader rejects.
+        resource.add_filter(lambda item: getattr(item, "num_rows", 1) > 0)
+        resource.add_map(preparing(resource.table_name))
     return received
 
 
@@ -86,7 +101,7 @@ class _KnownHintNoise(logging.Filter):
 def run(
     source_name: str,
     source,
-    received: Counter,
+    hash_rows: Callable,
     explain_source_error: Callable[[BaseException], str | None],
     loader_file_format: str = "parquet",
 ) -> ExtractResult:
@@ -115,6 +130,7 @@ def run(
     try:
         pipeline.sync_destination()
         before = _columns(pipeline)
+        received = _prepare(source, hash_rows, before)
         info = pipeline.run(source, loader_file_format=loader_file_format)
     except PipelineStepFailed as failure:
         message = explain_source_error(failure) if failure.step == "extract" else None
@@ -137,7 +153,7 @@ def run(
     for table, columns in after.items():
         if table not in before:
             continue
-        for column, data_type in columns.items():
+        for column, (data_type, _) in columns.items():
             if column not in before[table]:
                 kind = "values of another type" if "__v_" in column else "new column"
                 result.schema_changes.append(

@@ -25,14 +25,16 @@ def hash_arrow(table: pa.Table) -> pa.Table:
 
     Vectorised: each column becomes one 64-bit word per row from its raw values (no
     conversion to text), and two independently seeded lanes mix the words of a row.
+    A null leaves the lanes as they are, so a column that appears later (a variant
+    column, a new source column) does not change the hash of rows that lack it.
     """
     n = table.num_rows
     lanes = [np.full(n, seed, dtype=np.uint64) for seed in _SEEDS]
     for name in sorted(table.column_names):
-        words = _column_words(table[name])
+        words, valid = _column_words(table[name])
         tag = np.uint64(int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest()))
         for i, lane in enumerate(lanes):
-            lanes[i] = _mix(lane ^ _mix(words + tag + _SEEDS[i]))
+            lanes[i] = np.where(valid, _mix(lane ^ _mix(words + tag + _SEEDS[i])), lane)
     digest = np.stack(lanes, axis=1).astype(">u8").tobytes()
     offsets = pa.py_buffer(np.arange(0, 32 * (n + 1), 32, dtype=np.int32).tobytes())
     hexed = pa.StringArray.from_buffers(n, offsets, pa.py_buffer(binascii.hexlify(digest)))
@@ -40,7 +42,6 @@ def hash_arrow(table: pa.Table) -> pa.Table:
 
 
 _SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-_NULL_WORD = np.uint64(0x5BD1E9955BD1E995)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -50,8 +51,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _column_words(column: pa.ChunkedArray) -> np.ndarray:
-    """One uint64 per row that changes whenever the row's value of this column does."""
+def _column_words(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """One uint64 per row that changes whenever the row's value of this column does, and
+    which rows have a value at all."""
     import pandas as pd
 
     array = column.combine_chunks()
@@ -68,13 +70,13 @@ def _column_words(column: pa.ChunkedArray) -> np.ndarray:
         text = pc.fill_null(pc.cast(array, pa.string()), "")
         words = pd.util.hash_array(text.to_numpy(zero_copy_only=False), categorize=False)
     words = np.ascontiguousarray(words, dtype=np.uint64)
-    if array.null_count:
-        words = np.where(array.is_null().to_numpy(zero_copy_only=False), _NULL_WORD, words)
-    return words
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return words, valid
 
 
 def hash_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Add ROW_HASH to one JSON record."""
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    """Add ROW_HASH to one JSON record (nulls left out, as in hash_arrow)."""
+    present = {k: v for k, v in record.items() if v is not None}
+    canonical = json.dumps(present, sort_keys=True, ensure_ascii=False, default=str)
     digest = hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16)
     return {**record, ROW_HASH: digest.hexdigest()}

@@ -49,7 +49,9 @@ def sales_source(url: str, as_of: date, backend: str = "connectorx"):
         # The run's upper bound D (DESIGN §4), applied in the source's SQL. Rows without
         # a cursor value are always read: raw keeps them, staging quarantines them.
         column = table.c[cursor]
-        return query.where(sa.or_(column < bound, column.is_(None)))
+        return _set_aside_special_numbers(
+            query.where(sa.or_(column < bound, column.is_(None))), table
+        )
 
     source = sql_database(
         credentials=url,
@@ -71,6 +73,33 @@ def sales_source(url: str, as_of: date, backend: str = "connectorx"):
             write_disposition={"disposition": "merge", "strategy": "insert-only"},
         )
     return source
+
+
+SPECIAL_NUMBERS = ("NaN", "Infinity", "-Infinity")
+UNREPRESENTABLE = "_ladder_unrepresentable"
+
+
+def _set_aside_special_numbers(query, table):
+    """PostgreSQL numerics can hold NaN and infinities, Arrow decimals cannot (neither can
+    dlt). Such a value is read as null and written, as text, into UNREPRESENTABLE
+    ("unit_price=NaN"), so the row still lands whole and staging can quarantine it."""
+    import sqlalchemy as sa
+
+    numeric = [c for c in table.c if isinstance(c.type, sa.Numeric) and not isinstance(
+        c.type, sa.Float)]  # fmt: skip
+    if not numeric:
+        return query
+    special = {c.name: sa.cast(c, sa.Text).in_(SPECIAL_NUMBERS) for c in numeric}
+    columns = [
+        sa.cast(sa.case((special[c.name], None), else_=c), c.type).label(c.name)
+        if c.name in special
+        else c
+        for c in table.c
+    ]
+    marker = sa.func.concat_ws(
+        ",", *[sa.case((special[c.name], f"{c.name}=" + sa.cast(c, sa.Text))) for c in numeric]
+    )
+    return query.with_only_columns(*columns, sa.func.nullif(marker, "").label(UNREPRESENTABLE))
 
 
 def explain_error(exc: BaseException, origin: str) -> str | None:
@@ -103,5 +132,4 @@ def extract_sales(as_of: date) -> pipeline.ExtractResult:
         if message:
             raise LadderError(message) from exc
         raise
-    received = pipeline.count_rows(source, hash_arrow)
-    return pipeline.run("sales", source, received, lambda cause: explain_error(cause, origin))
+    return pipeline.run("sales", source, hash_arrow, lambda cause: explain_error(cause, origin))
