@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo test lint format airflow bench bench-generate warehouse-stop clean
+.PHONY: venv demo test lint format airflow bench bench-generate bench-extract warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -46,7 +46,7 @@ airflow: venv
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	$(BIN)/airflow standalone
 
-bench: bench-generate
+bench: bench-generate bench-extract
 
 bench-generate: venv
 	$(BIN)/python -m benchmarks.generate
@@ -57,3 +57,6 @@ warehouse-stop: venv
 clean:
 	-$(BIN)/ladder warehouse stop
 	rm -rf .ladder $(VENV)
+
+bench-extract: venv
+	$(BIN)/python -m benchmarks.extract

@@ -9,15 +9,36 @@ connections with exponential backoff, honouring Retry-After.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from ladder import config
 from ladder.connections import HELPDESK, airflow_connection, env_var
 from ladder.errors import LadderError
 from ladder.extract import pipeline
-from ladder.extract.rowhash import ROW_HASH, hash_record
+from ladder.extract.rowhash import ROW_HASH, hash_arrow
 
 RAW_PREFIX = "helpdesk_"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _iso(value) -> str:
+    """The incremental cursor (a datetime, from Arrow) as the API's start_time."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def field_types() -> dict:
+    """The export contract's types (README: the helpdesk sandbox); other fields inferred."""
+    import pyarrow as pa
+
+    from ladder.extract.pages import TIMESTAMP
+
+    times = dict.fromkeys(["created_at", "updated_at", "occurred_at", "answered_at"], TIMESTAMP)
+    return {
+        **times,
+        **dict.fromkeys(["satisfaction", "nps"], pa.int16()),
+        **dict.fromkeys(["is_complaint", "abuse_reported"], pa.bool_()),
+        "handle_minutes": pa.float64(),
+    }
 
 
 def helpdesk_endpoint() -> tuple[str, str | None, str]:
@@ -47,7 +68,7 @@ def _paginator():
     return ExportPaginator(cursor_path="after_cursor", cursor_param="cursor")
 
 
-def helpdesk_source(base_url: str, token: str, as_of: date):
+def helpdesk_source(base_url: str, token: str, as_of: date, endpoints: list[str] | None = None):
     from dlt.sources.helpers.requests import Client
     from dlt.sources.rest_api import rest_api_source
 
@@ -72,12 +93,13 @@ def helpdesk_source(base_url: str, token: str, as_of: date):
                 },
                 "incremental": {
                     "cursor_path": cursor,
-                    "initial_value": "1970-01-01T00:00:00+00:00",
+                    "initial_value": EPOCH,
+                    "convert": _iso,
                     "on_cursor_value_missing": "include",
                 },
             },
         }
-        for endpoint in settings["endpoints"]
+        for endpoint in endpoints or settings["endpoints"]
     ]
     source = rest_api_source(
         {
@@ -94,6 +116,10 @@ def helpdesk_source(base_url: str, token: str, as_of: date):
             "resources": resources,
         }
     )
+    from ladder.extract.pages import PagesToArrow
+
+    for resource in source.resources.values():
+        resource.add_step(PagesToArrow(field_types()))
     return source
 
 
@@ -121,7 +147,8 @@ def explain_error(exc: BaseException, base_url: str, origin: str) -> str | None:
     return None
 
 
-def extract_helpdesk(as_of: date) -> pipeline.ExtractResult:
+def extract_helpdesk(as_of: date, endpoints: list[str] | None = None) -> pipeline.ExtractResult:
+    """Land the helpdesk exports (all of ladder.yml's, or `endpoints`) in raw."""
     base_url, token, origin = helpdesk_endpoint()
     if not token:
         raise LadderError(
@@ -130,7 +157,7 @@ def extract_helpdesk(as_of: date) -> pipeline.ExtractResult:
         )
     return pipeline.run(
         "helpdesk",
-        helpdesk_source(base_url, token, as_of),
-        hash_record,
+        helpdesk_source(base_url, token, as_of, endpoints),
+        hash_arrow,
         lambda cause: explain_error(cause, base_url, origin),
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import json
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -72,11 +70,3 @@ def _column_words(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     words = np.ascontiguousarray(words, dtype=np.uint64)
     valid = array.is_valid().to_numpy(zero_copy_only=False)
     return words, valid
-
-
-def hash_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Add ROW_HASH to one JSON record (nulls left out, as in hash_arrow)."""
-    present = {k: v for k, v in record.items() if v is not None}
-    canonical = json.dumps(present, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16)
-    return {**record, ROW_HASH: digest.hexdigest()}

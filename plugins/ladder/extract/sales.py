@@ -36,7 +36,9 @@ def _as_of_instant(as_of: date) -> datetime:
     return datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
 
 
-def sales_source(url: str, as_of: date, backend: str = "connectorx"):
+def sales_source(
+    url: str, as_of: date, backend: str = "connectorx", tables: list[str] | None = None
+):
     import dlt
     import sqlalchemy as sa
     from dlt.sources.sql_database import sql_database
@@ -56,7 +58,7 @@ def sales_source(url: str, as_of: date, backend: str = "connectorx"):
     source = sql_database(
         credentials=url,
         schema=settings.get("schema", "public"),
-        table_names=list(settings["tables"]),
+        table_names=tables or list(settings["tables"]),
         backend=backend,
         chunk_size=int(settings.get("chunk_size", 100_000)),
         reflection_level="full",
@@ -123,10 +125,13 @@ def explain_error(exc: BaseException, origin: str) -> str | None:
     )
 
 
-def extract_sales(as_of: date) -> pipeline.ExtractResult:
+def extract_sales(as_of: date, tables: list[str] | None = None) -> pipeline.ExtractResult:
+    """Land the sales tables (all of ladder.yml's, or `tables`) in raw, as of `as_of`."""
     url, origin = sales_url()
     try:
-        source = sales_source(url, as_of)  # reflects the tables: the first connection
+        source = sales_source(
+            url, as_of, tables=tables
+        )  # reflects the tables: the first connection
     except Exception as exc:
         message = explain_error(exc, origin)
         if message:
