@@ -120,6 +120,7 @@ def helpdesk_source(base_url: str, token: str, as_of: date, endpoints: list[str]
 
     for resource in source.resources.values():
         resource.add_step(PagesToArrow(field_types()))
+        resource.parallelized = True  # endpoints are paged through concurrently
     return source
 
 

