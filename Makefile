@@ -40,6 +40,7 @@ format: venv
 	cd dbt_project && $(BIN)/sqlfluff fix .
 
 airflow: venv
+	PATH=$(BIN):$$PATH \
 	AIRFLOW_HOME=$(AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
