@@ -13,13 +13,14 @@ import sys
 import time
 import urllib.request
 from datetime import date
+from pathlib import Path
 
 from ladder import config
 from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
-from ladder.warehouse import embedded_warehouse, resolve_warehouse
+from ladder.warehouse import embedded_warehouse, resolve_warehouse, uses_embedded_warehouse
 
-AIRFLOW_HOME = PROJECT_ROOT / ".ladder" / "airflow"
+AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".ladder" / "airflow"))
 
 
 def airflow_env() -> dict[str, str]:
@@ -91,8 +92,7 @@ class HelpdeskSandbox:
 
 def run_demo() -> None:
     settings = config.section("demo")
-    target = resolve_warehouse()
-    if target.source == "embedded warehouse":
+    if uses_embedded_warehouse():
         server = embedded_warehouse()
         status = server.start()
         server.ensure_database(config.section("warehouse").get("database", "warehouse"))

@@ -153,6 +153,9 @@ class EmbeddedWarehouse:
 
     def _ensure_port_free(self) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As PostgreSQL does: connections of a server just stopped (TIME_WAIT) do not
+            # block the port, a program listening on it does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", self.port))
             except OSError:

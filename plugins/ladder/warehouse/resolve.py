@@ -45,6 +45,11 @@ def embedded_warehouse() -> EmbeddedWarehouse:
     return EmbeddedWarehouse(data_dir, port)
 
 
+def uses_embedded_warehouse() -> bool:
+    """True when neither the Airflow connection nor LADDER_WAREHOUSE_URL is set."""
+    return airflow_connection_url(WAREHOUSE) is None and not os.environ.get("LADDER_WAREHOUSE_URL")
+
+
 def resolve_warehouse() -> WarehouseTarget:
     url = airflow_connection_url(WAREHOUSE)
     if url:
