@@ -36,9 +36,7 @@ def _as_of_instant(as_of: date) -> datetime:
     return datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
 
 
-def sales_source(
-    url: str, as_of: date, backend: str = "connectorx", tables: list[str] | None = None
-):
+def sales_source(url: str, as_of: date, tables: list[str] | None = None):
     import dlt
     import sqlalchemy as sa
     from dlt.sources.sql_database import sql_database
@@ -59,7 +57,7 @@ def sales_source(
         credentials=url,
         schema=settings.get("schema", "public"),
         table_names=tables or list(settings["tables"]),
-        backend=backend,
+        backend="connectorx",
         chunk_size=int(settings.get("chunk_size", 100_000)),
         reflection_level="full",
         query_adapter_callback=below_as_of,

@@ -168,14 +168,14 @@ def create_app(database_url: str, token: str, rate_limit: float | None = None,
                 raise ValueError("give start_time (first page) or cursor (next pages)")
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        body, state = _page(connection(), ENTITIES[entity], state, per_page)
+        body = _page(connection(), ENTITIES[entity], state, per_page)
         return Response(content=body, media_type="application/json")
 
     return app
 
 
-def _page(conn, entity: Entity, state: dict, per_page: int) -> tuple[str, dict]:
-    """One page as JSON text, built by PostgreSQL, and the state after it."""
+def _page(conn, entity: Entity, state: dict, per_page: int) -> str:
+    """One page as JSON text, built by PostgreSQL, with the cursor that resumes after it."""
     key, table = entity.key, entity.table
     rows = conn.execute(
         f"""
@@ -205,7 +205,7 @@ def _page(conn, entity: Entity, state: dict, per_page: int) -> tuple[str, dict]:
         f'{{"{entity.path}": {records}, "after_cursor": {json.dumps(encode_cursor(state))}, '
         f'"end_of_stream": {json.dumps(end_of_stream)}}}'
     )
-    return body, state
+    return body
 
 
 class _DroppedResponse:
