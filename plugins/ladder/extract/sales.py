@@ -127,9 +127,8 @@ def extract_sales(as_of: date, tables: list[str] | None = None) -> pipeline.Extr
     """Land the sales tables (all of ladder.yml's, or `tables`) in raw, as of `as_of`."""
     url, origin = sales_url()
     try:
-        source = sales_source(
-            url, as_of, tables=tables
-        )  # reflects the tables: the first connection
+        # Building the source reflects the tables: the first time we connect.
+        source = sales_source(url, as_of, tables=tables)
     except Exception as exc:
         message = explain_error(exc, origin)
         if message:
