@@ -12,7 +12,6 @@ Each figure is the median of `--repeat` runs.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from ladder.config import PROJECT_ROOT
+from benchmarks import bench_warehouse, parse_args
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
@@ -78,15 +77,8 @@ def _timed(run) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--port", type=int, default=54339)
-    args = parser.parse_args()
-
-    server = EmbeddedWarehouse(PROJECT_ROOT / ".ladder" / "bench" / "warehouse", args.port)
-    server.start()
-    server.ensure_database("warehouse")
+    args = parse_args(__doc__)
+    server = bench_warehouse(args.port)
     url = server.url("warehouse")
     os.environ["LADDER_WAREHOUSE_URL"] = url
     os.environ["AIRFLOW_CONN_LADDER_HELPDESK"] = (

@@ -7,7 +7,6 @@ and peak memory of the generator process against the 3-minute target.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import statistics
@@ -15,8 +14,7 @@ import subprocess
 import sys
 import time
 
-from ladder.config import PROJECT_ROOT
-from ladder.warehouse.embedded import EmbeddedWarehouse
+from benchmarks import bench_warehouse, parse_args
 
 TARGET_SECONDS = 180.0
 
@@ -37,14 +35,8 @@ def run_once(customers: int, env: dict[str, str]) -> tuple[float, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--port", type=int, default=54339)
-    args = parser.parse_args()
-
-    server = EmbeddedWarehouse(PROJECT_ROOT / ".ladder" / "bench" / "warehouse", args.port)
-    server.start()
+    args = parse_args(__doc__)
+    server = bench_warehouse(args.port)
     env = {**os.environ, "LADDER_WAREHOUSE_URL": server.url("warehouse")}
     env.pop("AIRFLOW_CONN_LADDER_WAREHOUSE", None)
     try:

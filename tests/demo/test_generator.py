@@ -153,8 +153,8 @@ def test_personas_behave_as_planted(demo_company) -> None:
             "where abuse_reported group by 1"
         ).fetchall()
         nps = helpdesk.execute("select customer_id, nps from surveys").fetchall()
-    reporters = {persona[c]: 0 for c, _ in abuse}
-    assert set(reporters) == {"abusive"}  # nobody else is ever reported abusive
+    reported = {persona[c] for c, _ in abuse}
+    assert reported == {"abusive"}  # nobody else is ever reported abusive
     several_agents = [n >= 2 for _, n in abuse]
     assert len(abuse) >= 0.9 * DEMO["customers"] * 0.01 and np.mean(several_agents) > 0.9
     promoter = [score for c, score in nps if persona[c] == "advocate"]

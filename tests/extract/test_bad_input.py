@@ -106,6 +106,16 @@ def _create_source(warehouse, tables, corpus) -> str:
     return database
 
 
+def _assert_each_row_once(url: str, corpus) -> dict[str, int]:
+    """Print where each malformed row landed, and check each is there exactly once."""
+    found = _where_each_row_is(url, corpus)
+    print("\nkind -> raw table, rows found")
+    for kind, count in found.items():
+        print(f"  {kind:<28} {corpus[kind][2]:<22} {count}")
+    assert found == dict.fromkeys(corpus, 1)
+    return found
+
+
 def _where_each_row_is(url: str, corpus) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         return {
@@ -118,11 +128,7 @@ def test_every_malformed_sales_row_lands_in_raw(warehouse, raw_target, monkeypat
     source = _create_source(warehouse, SHOP_TABLES, SALES_CORPUS)
     monkeypatch.setenv("AIRFLOW_CONN_LADDER_SALES_DB", warehouse.url(source))
     extract_sales(AS_OF)
-    found = _where_each_row_is(raw_target.url, SALES_CORPUS)
-    print("\nkind -> rows found in raw")
-    for kind, count in found.items():
-        print(f"  {kind:<28} {SALES_CORPUS[kind][2]:<18} {count}")
-    assert found == dict.fromkeys(SALES_CORPUS, 1)
+    found = _assert_each_row_once(raw_target.url, SALES_CORPUS)
     # A rerun finds the row without a cursor value again, and adds no second copy.
     assert sum(extract_sales(AS_OF).landed.values()) == 0
     assert _where_each_row_is(raw_target.url, SALES_CORPUS) == found
@@ -192,8 +198,4 @@ def corpus_helpdesk(warehouse, monkeypatch):
 
 def test_every_malformed_helpdesk_row_lands_in_raw(raw_target, corpus_helpdesk) -> None:
     extract_helpdesk(AS_OF)
-    found = _where_each_row_is(raw_target.url, HELPDESK_CORPUS)
-    print("\nkind -> rows found in raw")
-    for kind, count in found.items():
-        print(f"  {kind:<28} {HELPDESK_CORPUS[kind][2]:<22} {count}")
-    assert found == dict.fromkeys(HELPDESK_CORPUS, 1)
+    _assert_each_row_once(raw_target.url, HELPDESK_CORPUS)

@@ -69,10 +69,8 @@ def test_a_new_day_moves_only_new_and_changed_rows(warehouse, raw_target, helpde
     day, next_day = AS_OF, AS_OF + timedelta(days=1)
     append_day(day)  # the company's next day: new rows, and updates to old ones
     try:
-        touched = {
-            table: source_counts(warehouse, next_day)[table] - count
-            for table, count in source_counts(warehouse, day).items()
-        }
+        before_day, after_day = source_counts(warehouse, day), source_counts(warehouse, next_day)
+        touched = {table: after_day[table] - count for table, count in before_day.items()}
         with connect(warehouse, "helpdesk") as conn:
             updated_tickets = conn.execute(
                 "select count(*) from tickets where created_at < %s and updated_at >= %s",

@@ -175,16 +175,19 @@ def _read_state(conn, day: date) -> State:
     seed, customers, start, end, covered_until = generation
     if day < covered_until:
         raise _AlreadyCovered(covered_until)
+    # Personas come back as their index in PERSONA_NAMES (PostgreSQL arrays count from 1).
+    names = list(g.PERSONA_NAMES)
     params = conn.execute(
-        f"select p.customer_id, persona, lambda_per_day, dropout_p, dropout_after, nu, "
-        f"repeat_purchases, opted_in, created_day from {TRUTH_SCHEMA}.customer_parameters p "
-        f"join {TRUTH_SCHEMA}.customer_persona using (customer_id) order by p.customer_id"
+        f"select p.customer_id, array_position(%s::text[], persona) - 1, lambda_per_day, "
+        f"dropout_p, dropout_after, nu, repeat_purchases, opted_in, created_day "
+        f"from {TRUTH_SCHEMA}.customer_parameters p "
+        f"join {TRUTH_SCHEMA}.customer_persona using (customer_id) order by p.customer_id",
+        (names,),
     ).fetchall()
     columns = list(zip(*params, strict=True))
-    persona_index = {name: i for i, name in enumerate(g.PERSONA_NAMES)}
     population = g.Population(
         number=g.id_numbers(np.array(columns[0])),
-        persona=np.array([persona_index[p] for p in columns[1]], dtype=np.int8),
+        persona=np.array(columns[1], dtype=np.int8),
         lam=np.array(columns[2], dtype=float),
         p=np.array(columns[3], dtype=float),
         dropout_after=np.array(columns[4], dtype=np.int64),
@@ -196,13 +199,13 @@ def _read_state(conn, day: date) -> State:
     ids = g.IdCounter()
     _continue_ids(conn, SHOP_TABLES, ids)
     rows = conn.execute(
-        "select o.order_id, o.customer_id, p.persona, "
+        "select o.order_id, o.customer_id, array_position(%s::text[], p.persona) - 1, "
         "(sum(l.quantity * l.unit_price) - o.discount_amount)::float8 as net "
         "from public.orders o join public.order_lines l using (order_id) "
         f"join {TRUTH_SCHEMA}.customer_persona p using (customer_id) "
         "where o.status = 'completed' and o.ordered_at >= %s and o.ordered_at < %s "
         "group by o.order_id, o.customer_id, p.persona, o.discount_amount order by o.order_id",
-        (day - timedelta(days=30), day),
+        (names, day - timedelta(days=30), day),
     ).fetchall()
     order_id, customer_id, persona, net = (
         (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
@@ -211,7 +214,7 @@ def _read_state(conn, day: date) -> State:
         {
             "order_id": pa.array(order_id, pa.string()),
             "customer_id": pa.array(customer_id, pa.string()),
-            "persona": pa.array([persona_index[p] for p in persona], pa.int8()),
+            "persona": pa.array(persona, pa.int8()),
             "net": pa.array(net, pa.float64()),
         }
     )
