@@ -114,6 +114,19 @@ def _extract(args: argparse.Namespace) -> None:
         print(runs[name](args.as_of).render(), flush=True)
 
 
+def _transform(args: argparse.Namespace) -> None:
+    from ladder.transform import run_dbt
+
+    selection = ["--select", *args.select] if args.select else []
+    run_dbt(["build", *selection], args.as_of)
+
+
+def _dbt(args: argparse.Namespace) -> None:
+    from ladder.transform import run_dbt
+
+    run_dbt(args.dbt_args, args.as_of)
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text)
@@ -165,6 +178,16 @@ def _build_parser() -> argparse.ArgumentParser:
     extract.add_argument("source", choices=["sales", "helpdesk", "all"])
     extract.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
     extract.set_defaults(handler=_extract)
+
+    transform = groups.add_parser("transform", help="build the dbt models for an as-of date")
+    transform.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
+    transform.add_argument("--select", nargs="+", help="dbt selection (default: everything)")
+    transform.set_defaults(handler=_transform)
+
+    dbt = groups.add_parser("dbt", help="run any dbt command against the resolved warehouse")
+    dbt.add_argument("--as-of", type=_date, help="pass the as-of date D to dbt")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. docs generate")
+    dbt.set_defaults(handler=_dbt)
 
     sandbox = groups.add_parser("sandbox", help="serve a local stand-in of a source system")
     sandbox.add_argument("system", choices=["helpdesk"])

@@ -1,0 +1,53 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+
+    select * from {{ source('helpdesk', 'interactions') }}
+
+),
+
+versions as (
+
+    {{ latest_versions('source', ['interaction_id']) }}
+
+),
+
+customers as (
+
+    select customer_id from {{ ref('stg_shop__customers') }}
+
+),
+
+checked as (
+
+    select
+        versions.interaction_id,
+        versions.ticket_id,
+        versions.customer_id,
+        versions.occurred_at,
+        versions.channel,
+        versions.agent_id,
+        versions.handle_minutes,
+        versions.abuse_reported,
+        versions.updated_at,
+        versions._ladder_row_hash,
+        {{ is_superseded() }} as _superseded,
+        case
+            {{ version_checks() }}
+            {{ unusable_value_checks(source('helpdesk', 'interactions')) }}
+            when customers.customer_id is null then 'unknown customer'
+            {{ event_time_checks('occurred_at') }}
+            when versions.channel is null
+                or versions.channel not in ('phone', 'email', 'chat', 'self_service')
+                then 'channel is not phone, email, chat or self_service'
+            when versions.handle_minutes < 0 then 'handle_minutes is negative'
+        end as _reject_reason
+
+    from versions
+    left join customers on versions.customer_id = customers.customer_id
+
+)
+
+select * from checked

@@ -1,0 +1,73 @@
+"""dbt as a subprocess, with its profile filled from the resolved warehouse.
+
+`dbt_project/profiles.yml` holds no secrets: it reads LADDER_DBT_* variables, which
+come from the same resolution everything else uses (Airflow connection
+`ladder_warehouse`, then LADDER_WAREHOUSE_URL, then the embedded server).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ladder.config import PROJECT_ROOT
+from ladder.errors import LadderError
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_env(warehouse_url: str) -> dict[str, str]:
+    """The LADDER_DBT_* variables profiles.yml reads, for one warehouse URL."""
+    parts = urlsplit(warehouse_url)
+    if parts.scheme not in {"postgresql", "postgres", "postgresql+psycopg"} or not parts.hostname:
+        raise LadderError(
+            f"the warehouse URL must be postgresql://user:password@host:port/database, "
+            f"got scheme {parts.scheme!r}"
+        )
+    return {
+        "LADDER_DBT_HOST": parts.hostname,
+        "LADDER_DBT_PORT": str(parts.port or 5432),
+        "LADDER_DBT_USER": unquote(parts.username or ""),
+        "LADDER_DBT_PASSWORD": unquote(parts.password or ""),
+        "LADDER_DBT_DBNAME": parts.path.lstrip("/") or "postgres",
+    }
+
+
+def dbt_executable() -> str:
+    # The dbt beside this interpreter: the one the lock file installed.
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def run_dbt(
+    args: Sequence[str],
+    as_of: date | None = None,
+    *,
+    warehouse_url: str | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run `dbt <args>` in the project; raises LadderError when dbt fails."""
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    command = [dbt_executable(), *args]
+    if as_of is not None:
+        command += ["--vars", f"{{as_of_date: '{as_of.isoformat()}'}}"]
+    env = {
+        **os.environ,
+        **dbt_env(warehouse_url),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT),
+    }
+    done = subprocess.run(
+        command, cwd=DBT_PROJECT, env=env, text=True, capture_output=capture, check=False
+    )
+    if done.returncode != 0:
+        detail = f"\n{done.stdout[-4000:]}" if capture else ""
+        raise LadderError(f"`dbt {' '.join(args)}` failed (exit {done.returncode}){detail}")
+    return done
