@@ -32,12 +32,12 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && $(BIN)/sqlfluff lint .
+	$(BIN)/ladder sqlfluff lint .
 
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	cd dbt_project && $(BIN)/sqlfluff fix .
+	$(BIN)/ladder sqlfluff fix .
 
 airflow: venv
 	PATH=$(BIN):$$PATH \

@@ -61,7 +61,7 @@
     the relation's columns are looked up when the model runs.
 -#}
 {% macro unusable_value_checks(relation) -%}
-    {%- if execute and var('ladder_introspect', true) -%}
+    {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
             {%- if column.name.endswith('__v_text') %}
     when {{ column.name }} is not null

@@ -127,6 +127,14 @@ def _dbt(args: argparse.Namespace) -> None:
     run_dbt(args.dbt_args, args.as_of)
 
 
+def _sqlfluff(args: argparse.Namespace) -> None:
+    from ladder.transform.dbt import lint_sql
+
+    returncode = lint_sql(args.sqlfluff_args)
+    if returncode:
+        sys.exit(returncode)
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text)
@@ -188,6 +196,10 @@ def _build_parser() -> argparse.ArgumentParser:
     dbt.add_argument("--as-of", type=_date, help="pass the as-of date D to dbt")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. docs generate")
     dbt.set_defaults(handler=_dbt)
+
+    sqlfluff = groups.add_parser("sqlfluff", help="sqlfluff on the dbt project (make lint)")
+    sqlfluff.add_argument("sqlfluff_args", nargs=argparse.REMAINDER, help="e.g. lint .")
+    sqlfluff.set_defaults(handler=_sqlfluff)
 
     sandbox = groups.add_parser("sandbox", help="serve a local stand-in of a source system")
     sandbox.add_argument("system", choices=["helpdesk"])

@@ -124,7 +124,7 @@ costed as (
         activities.driver,
         activities.channel,
         activities.quantity,
-        activities.quantity * cost_drivers.rate as cost,
+        activities.quantity * cost_drivers.rate as activity_cost,
         activities.occurred_at >= {{ trailing_start_ts() }} as is_recent
 
     from activities
@@ -148,26 +148,26 @@ summed as (
         count(*) filter (where is_recent and driver = 'payment_failure') as payment_failures_365d,
         count(*) filter (where is_recent and driver = 'chargeback_fee') as chargebacks_365d,
         {% for name, drivers in [
-            ('order_handling', ['order_handling']),
-            ('delivery', ['delivery']),
-            ('return_processing', ['return_processing']),
-            ('payment_failure', ['payment_failure']),
-            ('chargeback', ['chargeback_fee', 'chargeback_loss']),
+            ('order_handling', "'order_handling'"),
+            ('delivery', "'delivery'"),
+            ('return_processing', "'return_processing'"),
+            ('payment_failure', "'payment_failure'"),
+            ('chargeback', "'chargeback_fee', 'chargeback_loss'"),
         ] %}
-            coalesce(sum(cost) filter (
-                where is_recent and driver in ('{{ drivers | join("', '") }}')
+            coalesce(sum(activity_cost) filter (
+                where is_recent and driver in ({{ drivers }})
             ), 0) as {{ name }}_cost_365d,
         {% endfor %}
         {% for channel in ['phone', 'email', 'chat', 'self_service'] %}
-            coalesce(sum(cost) filter (
+            coalesce(sum(activity_cost) filter (
                 where is_recent and channel = '{{ channel }}'
             ), 0) as service_{{ channel }}_cost_365d,
         {% endfor %}
-        coalesce(sum(cost) filter (where is_recent), 0) as cost_to_serve_365d,
-        sum(cost) as cost_to_serve_lifetime
+        coalesce(sum(activity_cost) filter (where is_recent), 0) as cost_to_serve_365d,
+        sum(activity_cost) as cost_to_serve_lifetime
 
     from costed
-    group by customer_id
+    group by 1
 
 )
 

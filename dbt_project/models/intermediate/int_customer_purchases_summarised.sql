@@ -16,7 +16,7 @@ purchase_days as (
         sum(gross_margin) as day_margin
 
     from orders
-    group by customer_id, order_day
+    group by 1, 2
 
 ),
 
@@ -46,7 +46,7 @@ summarised as (
         sum(day_margin) as total_margin
 
     from numbered
-    group by customer_id
+    group by 1
 
 )
 

@@ -28,7 +28,7 @@ lines_summed as (
         sum(quantity * unit_cost) as line_cogs
 
     from order_lines
-    group by order_id
+    group by 1
 
 ),
 
@@ -40,7 +40,7 @@ returns_summed as (
         sum(refund_amount) as refund_amount
 
     from returns
-    group by order_id
+    group by 1
 
 ),
 

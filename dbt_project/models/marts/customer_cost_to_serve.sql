@@ -20,7 +20,7 @@ revenue as (
 
     from {{ ref('int_orders_priced') }}
     where is_completed and ordered_at >= {{ trailing_start_ts() }}
-    group by customer_id
+    group by 1
 
 ),
 

@@ -34,9 +34,9 @@ ranked as (
 
     select
         customer_id,
-        row_number() over (order by profit_365d desc, customer_id) as profit_rank,
+        row_number() over (order by profit_365d desc, customer_id asc) as profit_rank,
         sum(profit_365d) over (
-            order by profit_365d desc, customer_id rows unbounded preceding
+            order by profit_365d desc, customer_id asc rows unbounded preceding
         ) as cumulative_profit_365d,
         sum(profit_365d) over () as total_profit_365d,
         count(*) over () as ranked_customers

@@ -38,7 +38,7 @@ order_totals as (
         ) as purchase_days_365d
 
     from orders
-    group by customer_id
+    group by 1
 
 ),
 

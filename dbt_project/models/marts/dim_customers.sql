@@ -34,7 +34,7 @@ order_span as (
         count(*) as completed_orders
 
     from orders
-    group by customer_id
+    group by 1
 
 ),
 

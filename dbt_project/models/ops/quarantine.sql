@@ -14,25 +14,28 @@
 with
 
 {% for source_name, table, keys in rejecting_models %}
-{{ source_name }}_{{ table }} as (
+    {{ source_name }}_{{ table }} as (
 
-    select
-        '{{ source_name }}.{{ table }}' as source_table,
-        {%- if keys | length == 1 %}
-            cast(rejects.{{ keys[0] }} as text) as source_key,
-        {%- else %}
-            concat_ws('|'{% for key in keys %}, rejects.{{ key }}{% endfor %}) as source_key,
-        {%- endif %}
-        rejects._reject_reason as reason,
-        rejects._ladder_row_hash as raw_row_hash,
-        to_jsonb(raw_rows) as raw_row
+        select
+            '{{ source_name }}.{{ table }}' as source_table,
+            {%- if keys | length == 1 %}
+                cast(rejects.{{ keys[0] }} as text) as source_key,
+            {%- else %}
+                concat_ws(
+                    '|'{% for key in keys %}, rejects.{{ key }}{% endfor %}
+                )
+                    as source_key,
+            {%- endif %}
+            rejects._reject_reason as reason,
+            rejects._ladder_row_hash as raw_row_hash,
+            to_jsonb(raw_rows) as raw_row
 
-    from {{ ref('base_' ~ source_name ~ '__' ~ table) }} as rejects
-    inner join {{ source(source_name, table) }} as raw_rows
-        on rejects._ladder_row_hash = raw_rows._ladder_row_hash
-    where rejects._reject_reason is not null
+        from {{ ref('base_' ~ source_name ~ '__' ~ table) }} as rejects
+        inner join {{ source(source_name, table) }} as raw_rows
+            on rejects._ladder_row_hash = raw_rows._ladder_row_hash
+        where rejects._reject_reason is not null
 
-),
+    ),
 
 {% endfor %}
 unioned as (

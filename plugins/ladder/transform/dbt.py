@@ -38,9 +38,23 @@ def dbt_env(warehouse_url: str) -> dict[str, str]:
     }
 
 
-def dbt_executable() -> str:
-    # The dbt beside this interpreter: the one the lock file installed.
-    return str(Path(sys.executable).with_name("dbt"))
+def venv_executable(name: str) -> str:
+    # The tool beside this interpreter: the one the lock file installed.
+    return str(Path(sys.executable).with_name(name))
+
+
+def project_env(warehouse_url: str | None = None) -> dict[str, str]:
+    """The environment dbt (and sqlfluff's dbt templater) runs in."""
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    return {
+        **os.environ,
+        **dbt_env(warehouse_url),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT),
+    }
 
 
 def run_dbt(
@@ -51,23 +65,29 @@ def run_dbt(
     capture: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt <args>` in the project; raises LadderError when dbt fails."""
-    if warehouse_url is None:
-        from ladder.warehouse import resolve_warehouse
-
-        warehouse_url = resolve_warehouse().url
-    command = [dbt_executable(), *args]
+    command = [venv_executable("dbt"), *args]
     if as_of is not None:
         command += ["--vars", f"{{as_of_date: '{as_of.isoformat()}'}}"]
-    env = {
-        **os.environ,
-        **dbt_env(warehouse_url),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT),
-        "DBT_PROJECT_DIR": str(DBT_PROJECT),
-    }
     done = subprocess.run(
-        command, cwd=DBT_PROJECT, env=env, text=True, capture_output=capture, check=False
+        command,
+        cwd=DBT_PROJECT,
+        env=project_env(warehouse_url),
+        text=True,
+        capture_output=capture,
+        check=False,
     )
     if done.returncode != 0:
         detail = f"\n{done.stdout[-4000:]}" if capture else ""
         raise LadderError(f"`dbt {' '.join(args)}` failed (exit {done.returncode}){detail}")
     return done
+
+
+def lint_sql(args: Sequence[str]) -> int:
+    """sqlfluff on the dbt project. Its dbt templater caches the warehouse's relations
+    before compiling a model, so it needs the warehouse up: the embedded one is started."""
+    from ladder.warehouse import embedded_warehouse, uses_embedded_warehouse
+
+    if uses_embedded_warehouse():
+        embedded_warehouse().start()
+    command = [venv_executable("sqlfluff"), *args]
+    return subprocess.run(command, cwd=DBT_PROJECT, env=project_env(), check=False).returncode

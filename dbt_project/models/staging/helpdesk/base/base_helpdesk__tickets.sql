@@ -39,7 +39,8 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'tickets')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('created_at') }}
-            when versions.channel is null
+            when
+                versions.channel is null
                 or versions.channel not in ('phone', 'email', 'chat', 'self_service')
                 then 'channel is not phone, email, chat or self_service'
             when versions.satisfaction not between 1 and 5

@@ -39,7 +39,8 @@ checked as (
             {{ unusable_value_checks(source('shop', 'orders')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('ordered_at') }}
-            when versions.status is null
+            when
+                versions.status is null
                 or versions.status not in ('completed', 'cancelled')
                 then 'status is not completed or cancelled'
             when versions.shipping_charged < 0 then 'shipping_charged is negative'

@@ -40,8 +40,8 @@ checked as (
             {{ version_checks() }}
             {{ unusable_value_checks(source('shop', 'returns')) }}
             when orders.order_id is null then 'unknown order'
-            when versions.customer_id is distinct from orders.customer_id
-                then 'customer_id differs from the order''s customer'
+            when coalesce(versions.customer_id, '') <> orders.customer_id
+                then 'customer_id is not the customer of the order'
             when orders.order_status <> 'completed' then 'return of an order that was not completed'
             {{ event_time_checks('returned_at') }}
             when versions.refund_amount is null or versions.refund_amount < 0
