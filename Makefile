@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo test lint format airflow bench bench-generate bench-extract warehouse-stop clean
+.PHONY: venv demo test lint format airflow bench bench-generate bench-extract bench-transform warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -47,7 +47,7 @@ airflow: venv
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	$(BIN)/airflow standalone
 
-bench: bench-generate bench-extract
+bench: bench-generate bench-extract bench-transform
 
 bench-generate: venv
 	$(BIN)/python -m benchmarks.generate
@@ -61,3 +61,6 @@ clean:
 
 bench-extract: venv
 	$(BIN)/python -m benchmarks.extract
+
+bench-transform: venv
+	$(BIN)/python -m benchmarks.transform

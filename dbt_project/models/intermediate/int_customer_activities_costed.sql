@@ -142,9 +142,9 @@ summed as (
         count(*) filter (
             where is_recent and driver like 'contact\_%'
         ) as service_contacts_365d,
-        coalesce(sum(quantity) filter (
+        round(coalesce(sum(quantity) filter (
             where is_recent and driver = 'agent_minute'
-        ), 0) as agent_minutes_365d,
+        ), 0), 2) as agent_minutes_365d,
         count(*) filter (where is_recent and driver = 'payment_failure') as payment_failures_365d,
         count(*) filter (where is_recent and driver = 'chargeback_fee') as chargebacks_365d,
         {% for name, drivers in [
@@ -154,21 +154,39 @@ summed as (
             ('payment_failure', "'payment_failure'"),
             ('chargeback', "'chargeback_fee', 'chargeback_loss'"),
         ] %}
-            coalesce(sum(activity_cost) filter (
+            round(coalesce(sum(activity_cost) filter (
                 where is_recent and driver in ({{ drivers }})
-            ), 0) as {{ name }}_cost_365d,
+            ), 0), 2) as {{ name }}_cost_365d,
         {% endfor %}
         {% for channel in ['phone', 'email', 'chat', 'self_service'] %}
-            coalesce(sum(activity_cost) filter (
+            round(coalesce(sum(activity_cost) filter (
                 where is_recent and channel = '{{ channel }}'
-            ), 0) as service_{{ channel }}_cost_365d,
+            ), 0), 2) as service_{{ channel }}_cost_365d,
         {% endfor %}
-        coalesce(sum(activity_cost) filter (where is_recent), 0) as cost_to_serve_365d,
-        sum(activity_cost) as cost_to_serve_lifetime
+        round(sum(activity_cost), 2) as cost_to_serve_lifetime
 
     from costed
     group by 1
 
+),
+
+-- The total is the sum of the activity costs in cents, so the parts add up to it.
+totalled as (
+
+    select
+        *,
+        order_handling_cost_365d
+        + delivery_cost_365d
+        + return_processing_cost_365d
+        + payment_failure_cost_365d
+        + chargeback_cost_365d
+        + service_phone_cost_365d
+        + service_email_cost_365d
+        + service_chat_cost_365d
+        + service_self_service_cost_365d as cost_to_serve_365d
+
+    from summed
+
 )
 
-select * from summed
+select * from totalled

@@ -47,7 +47,7 @@ final as (
         coalesce(activities.cost_to_serve_365d, 0) as cost_to_serve_365d,
         coalesce(activities.cost_to_serve_lifetime, 0) as cost_to_serve_lifetime,
         coalesce(revenue.net_revenue_365d, 0) as net_revenue_365d,
-        activities.cost_to_serve_365d / nullif(revenue.net_revenue_365d, 0)
+        round(activities.cost_to_serve_365d / nullif(revenue.net_revenue_365d, 0), 4)
             as cost_to_revenue_ratio_365d,
         {{ as_of_date() }} as as_of_date
 

@@ -61,7 +61,7 @@ final as (
         cast(ceil(10.0 * ranked.profit_rank / ranked.ranked_customers) as integer)
             as profit_decile,
         ranked.cumulative_profit_365d,
-        ranked.cumulative_profit_365d / nullif(ranked.total_profit_365d, 0)
+        round(ranked.cumulative_profit_365d / nullif(ranked.total_profit_365d, 0), 6)
             as cumulative_profit_share,
         {{ as_of_date() }} as as_of_date
 

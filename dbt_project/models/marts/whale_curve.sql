@@ -63,8 +63,9 @@ shares as (
         percentile,
         cumulative_customers,
         cumulative_profit_365d,
-        percentile / 100.0 as cumulative_customer_share,
-        cumulative_profit_365d / nullif(total_profit_365d, 0) as cumulative_profit_share
+        round(percentile / 100.0, 2) as cumulative_customer_share,
+        round(cumulative_profit_365d / nullif(total_profit_365d, 0), 6)
+            as cumulative_profit_share
 
     from joined
 
