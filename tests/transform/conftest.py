@@ -1,0 +1,85 @@
+"""Transform fixtures: the demo company extracted into a warehouse database of its own,
+and dbt built on it for the demo's as-of date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ladder.demo.run import HelpdeskSandbox
+from ladder.extract.helpdesk import extract_helpdesk
+from ladder.extract.sales import extract_sales
+from ladder.transform import run_dbt
+from tests.conftest import DEMO, ensure_demo_company, free_port
+from tests.extract.conftest import TOKEN, RawTarget, new_target
+
+AS_OF: date = DEMO["end"]
+MARTS = [
+    "dim_customers",
+    "fct_orders",
+    "customer_value",
+    "customer_cost_to_serve",
+    "customer_profitability",
+    "whale_curve",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_target_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # dbt's artefacts go to the session's own folder, not to the project's target/.
+    folder = tmp_path_factory.mktemp("dbt")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
+        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+        yield
+
+
+def extract_into(target: RawTarget, as_of: date, helpdesk_url: str) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in target.env().items():
+            patch.setenv(name, value)
+        patch.setenv("AIRFLOW_CONN_LADDER_HELPDESK", helpdesk_url)
+        extract_sales(as_of)
+        extract_helpdesk(as_of)
+
+
+def build(target: RawTarget, as_of: date) -> None:
+    run_dbt(["build"], as_of, warehouse_url=target.url, capture=True)
+
+
+@pytest.fixture(scope="module")
+def built(warehouse, tmp_path_factory: pytest.TempPathFactory) -> RawTarget:
+    """The demo company, extracted and built as of the demo date, in a database of its own."""
+    ensure_demo_company(warehouse)
+    target = new_target(warehouse, tmp_path_factory.mktemp("dlt"))
+    port = free_port()
+    with HelpdeskSandbox(port):
+        extract_into(target, AS_OF, f"http://:{TOKEN}@127.0.0.1:{port}")
+    build(target, AS_OF)
+    return target
+
+
+def mart_checksums(url: str) -> dict[str, tuple[int, str]]:
+    """Per mart: rows and a digest of the whole content."""
+    sums = {}
+    with psycopg.connect(url) as conn:
+        for mart in MARTS:
+            query = sql.SQL(
+                "select count(*), md5(coalesce(string_agg(t::text, chr(10) order by t::text), ''))"
+                " from marts.{} as t"
+            ).format(sql.Identifier(mart))
+            sums[mart] = conn.execute(query).fetchone()
+    return sums
+
+
+def seed_rates() -> dict[str, str]:
+    import csv
+
+    path = Path(__file__).parents[2] / "dbt_project" / "seeds" / "cost_drivers.csv"
+    with path.open() as rows:
+        return {row["driver"]: row["rate"] for row in csv.DictReader(rows)}
