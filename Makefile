@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo test lint format airflow bench bench-generate bench-extract bench-transform warehouse-stop clean
+.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,11 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 demo: venv
 	$(BIN)/ladder demo
+
+# dbt docs for the warehouse in use: the catalog reads the built tables.
+docs: venv
+	$(BIN)/ladder dbt docs generate
+	@echo "dbt docs: dbt_project/target/index.html (serve: .venv/bin/ladder dbt docs serve)"
 
 test: venv
 	$(BIN)/pytest

@@ -10,6 +10,13 @@ helpdesk export API (`ladder_helpdesk`, dlt `rest_api`) incrementally in the war
 schema `raw` (`ladder_warehouse`). dlt keeps its cursors in the warehouse, so any
 worker continues where the last run stopped; a rerun of D lands nothing new.
 
+**transform**: the dbt staging and intermediate models (and `ops.quarantine`),
+rendered by astronomer-cosmos from the project's manifest, each model's tests right
+after it. Unusable raw rows go to `ops.quarantine` with their reason.
+
+**marts**: the dbt marts BI reads (customer value, cost-to-serve, profitability, the
+whale curve), contracts enforced, every row for D. Outlet: the `marts` Asset.
+
 Connections that are not defined fall back to the demo systems (`make demo`).
 """
 
@@ -22,6 +29,7 @@ from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
 RAW_SALES = Asset("ladder://warehouse/raw/shop")
 RAW_HELPDESK = Asset("ladder://warehouse/raw/helpdesk")
+MARTS = Asset("ladder://warehouse/marts")
 
 
 @dag(
@@ -64,7 +72,19 @@ def ladder_nightly() -> None:
         sales()
         helpdesk()
 
-    extract()
+    from ladder.transform.cosmos import dbt_task_group
+
+    transform = dbt_task_group(
+        "transform", ["path:seeds", "path:models/staging", "path:models/intermediate",
+                      "path:models/ops"]
+    )  # fmt: skip
+    marts = dbt_task_group("marts", ["path:models/marts"])
+
+    @task(outlets=[MARTS])
+    def marts_ready() -> None:
+        """Marks the marts Asset updated, so BI refreshes can be scheduled on it."""
+
+    extract() >> transform >> marts >> marts_ready()
 
 
 ladder_nightly()

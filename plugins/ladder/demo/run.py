@@ -2,7 +2,8 @@
 
 Starts the embedded warehouse, loads the demo company unless it is already there,
 starts the helpdesk sandbox, runs `ladder_nightly` for the demo's as-of date with
-`airflow dags test`, stops the sandbox and prints what landed where.
+`airflow dags test` (extract, transform, marts), stops the sandbox and prints what
+landed where and the headline numbers of the marts.
 """
 
 from __future__ import annotations
@@ -128,7 +129,10 @@ def run_demo() -> None:
         log = AIRFLOW_HOME / "demo-dags-test.log"
         log.write_text(test.stdout + test.stderr)
         raise LadderError(f"ladder_nightly failed as of {as_of}; its output is in {log}")
+    from ladder.transform.headline import headline
+
     print(raw_summary())
+    print(headline(resolve_warehouse().url).render())
 
 
 def raw_summary() -> str:

@@ -1,0 +1,116 @@
+"""The dbt project as Airflow task groups, rendered by astronomer-cosmos (DESIGN §1).
+
+The DAG file imports this at parse time, so nothing here touches the warehouse: the
+profile is resolved when a task runs, and the graph comes from a manifest that dbt
+writes once (`ensure_manifest`), not from a `dbt ls` at every parse.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from airflow.sdk import Connection
+from cosmos import (
+    DbtTaskGroup,
+    ExecutionConfig,
+    ExecutionMode,
+    LoadMode,
+    ProfileConfig,
+    ProjectConfig,
+    RenderConfig,
+    TestBehavior,
+)
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from ladder import config
+from ladder.connections import WAREHOUSE
+from ladder.errors import LadderError
+from ladder.transform.dbt import DBT_PROJECT, venv_executable
+
+MANIFEST = DBT_PROJECT / "target" / "manifest.json"
+PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+
+# dbt's as_of_date is the run's D, the rule of ladder.as_of.as_of_date as a template.
+AS_OF_DATE = (
+    "{{ (logical_date if dag_run.run_type == 'manual' and logical_date"
+    " else data_interval_end) | ds }}"
+)
+
+
+class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
+    """dbt's profile from the warehouse resolution every stage uses (the Airflow
+    connection ladder_warehouse, else LADDER_WAREHOUSE_URL, else the embedded server),
+    looked up when a task runs. Cosmos hands dbt the password as an environment
+    variable; it is never written to profiles.yml."""
+
+    def __init__(self) -> None:
+        super().__init__(conn_id=WAREHOUSE, profile_args={"schema": "staging", "threads": 2})
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            from ladder.warehouse import resolve_warehouse
+
+            self._conn = Connection(conn_id=WAREHOUSE, uri=resolve_warehouse().url)
+        return self._conn
+
+
+def _newest_project_change() -> float:
+    newest = 0.0
+    for name in PROJECT_FILES:
+        path = DBT_PROJECT / name
+        files = [path] if path.is_file() else path.rglob("*")
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def ensure_manifest(manifest: Path = MANIFEST) -> Path:
+    """The project's manifest, parsed again only when a project file changed since."""
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_change():
+        return manifest
+    done = subprocess.run(
+        [venv_executable("dbt"), "parse", "--target-path", str(manifest.parent)],
+        cwd=DBT_PROJECT,
+        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not manifest.exists():
+        raise LadderError(
+            f"`dbt parse` could not write {manifest}; run `ladder dbt parse` to see why:\n"
+            f"{done.stdout[-2000:]}"
+        )
+    return manifest
+
+
+def execution_mode() -> ExecutionMode:
+    name = config.section("transform").get("execution_mode", "watcher")
+    try:
+        return ExecutionMode(name)
+    except ValueError:
+        raise LadderError(
+            f"ladder.yml transform.execution_mode is {name!r}; use watcher or local"
+        ) from None
+
+
+def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
+    """One task per model (and seed), each model's tests run right after it."""
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(dbt_project_path=DBT_PROJECT, manifest_path=ensure_manifest()),
+        profile_config=ProfileConfig(
+            profile_name="ladder", target_name="warehouse", profile_mapping=WarehouseProfileMapping()
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=execution_mode(), dbt_executable_path=venv_executable("dbt")
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            select=select,
+            test_behavior=TestBehavior.AFTER_EACH,
+        ),
+        operator_args={"vars": {"as_of_date": AS_OF_DATE}, "install_deps": False},
+    )
