@@ -50,6 +50,7 @@ airflow: venv
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	$(BIN)/airflow standalone
 
 bench: bench-generate bench-extract bench-transform

@@ -91,3 +91,4 @@ def pytest_configure() -> None:
             del os.environ[name]
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="ladder-airflow-")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"

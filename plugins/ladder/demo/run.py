@@ -31,6 +31,8 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # Cosmos posts telemetry from every task; there is no internet to post it to.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     }
 
 

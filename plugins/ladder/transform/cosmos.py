@@ -98,19 +98,35 @@ def execution_mode() -> ExecutionMode:
 
 def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
     """One task per model (and seed), each model's tests run right after it."""
-    return DbtTaskGroup(
+    mode = execution_mode()
+    group = DbtTaskGroup(
         group_id=group_id,
-        project_config=ProjectConfig(dbt_project_path=DBT_PROJECT, manifest_path=ensure_manifest()),
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT, manifest_path=ensure_manifest(), install_dbt_deps=False
+        ),
         profile_config=ProfileConfig(
-            profile_name="ladder", target_name="warehouse", profile_mapping=WarehouseProfileMapping()
+            profile_name="ladder",
+            target_name="warehouse",
+            profile_mapping=WarehouseProfileMapping(),
         ),
         execution_config=ExecutionConfig(
-            execution_mode=execution_mode(), dbt_executable_path=venv_executable("dbt")
+            execution_mode=mode, dbt_executable_path=venv_executable("dbt")
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             select=select,
             test_behavior=TestBehavior.AFTER_EACH,
+            # One Asset for the marts (in the DAG), not one per model named by host.
+            emit_datasets=False,
         ),
-        operator_args={"vars": {"as_of_date": AS_OF_DATE}, "install_deps": False},
+        operator_args={"vars": {"as_of_date": AS_OF_DATE}},
     )
+    if mode == ExecutionMode.WATCHER:
+        # Cosmos orders the producer (the one `dbt build`) before the model sensors only
+        # in a DbtDag. In a task group a sensor could run first and wait for ever where
+        # tasks run one at a time (`airflow dags test`), so the order is made explicit.
+        producer = group.children[f"{group_id}.dbt_producer_watcher"]
+        for root in group.get_roots():
+            if root is not producer:
+                producer >> root
+    return group

@@ -8,6 +8,7 @@ come from the same resolution everything else uses (Airflow connection
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -39,8 +40,13 @@ def dbt_env(warehouse_url: str) -> dict[str, str]:
 
 
 def venv_executable(name: str) -> str:
-    # The tool beside this interpreter: the one the lock file installed.
-    return str(Path(sys.executable).with_name(name))
+    """The tool the lock file installed: beside this interpreter in a venv, else on PATH
+    (the Airflow image installs into the user's site)."""
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        raise LadderError(f"`{name}` is not installed beside {sys.executable} nor on PATH")
+    return found
 
 
 def project_env(warehouse_url: str | None = None) -> dict[str, str]:
