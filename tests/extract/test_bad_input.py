@@ -17,8 +17,7 @@ from ladder.demo.run import HelpdeskSandbox
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
-from tests.conftest import DEMO, free_port
-from tests.extract.conftest import TOKEN
+from tests.conftest import DEMO, TOKEN, free_port
 
 AS_OF = DEMO["end"]
 D = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=UTC)

@@ -20,8 +20,8 @@ from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.errors import LadderError
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
-from tests.conftest import DEMO, connect, ensure_demo_company, free_port
-from tests.extract.conftest import TOKEN, ladder, new_target
+from tests.conftest import DEMO, TOKEN, connect, ensure_demo_company, free_port, new_target
+from tests.extract.conftest import ladder
 
 AS_OF = DEMO["end"]
 

@@ -15,8 +15,7 @@ from ladder.demo.run import HelpdeskSandbox
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
 from ladder.transform import run_dbt
-from tests.conftest import DEMO, ensure_demo_company, free_port
-from tests.extract.conftest import TOKEN, RawTarget, new_target
+from tests.conftest import DEMO, TOKEN, RawTarget, ensure_demo_company, free_port, new_target
 
 AS_OF: date = DEMO["end"]
 MARTS = [

@@ -10,8 +10,7 @@ import psycopg
 
 from ladder.demo.load import append_day
 from ladder.demo.run import HelpdeskSandbox
-from tests.conftest import connect, free_port
-from tests.extract.conftest import TOKEN
+from tests.conftest import TOKEN, connect, free_port
 from tests.transform.conftest import AS_OF, MARTS, build, extract_into, mart_checksums, seed_rates
 
 CENT = Decimal("0.01")

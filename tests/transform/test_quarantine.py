@@ -12,8 +12,7 @@ import pytest
 
 from ladder.demo.run import HelpdeskSandbox
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
-from tests.conftest import connect, free_port
-from tests.extract.conftest import TOKEN, new_target
+from tests.conftest import TOKEN, connect, free_port, new_target
 from tests.transform.conftest import AS_OF, build, extract_into
 
 D = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=UTC)

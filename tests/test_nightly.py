@@ -1,4 +1,5 @@
-"""ladder_nightly for real: `airflow dags test` lands the demo company in raw."""
+"""ladder_nightly for real: `airflow dags test` lands the demo company in raw and builds
+the marts for the run's as-of date, with the dbt project rendered by Cosmos."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import os
 import subprocess
 import sys
 
+import psycopg
+
 from ladder.demo.run import airflow_env
 from tests.conftest import DEMO
 from tests.extract.test_extract import source_counts
 
 
-def test_the_extract_stage_runs_in_airflow(demo_company, raw_target, helpdesk_conn, tmp_path):
+def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
+    demo_company, raw_target, helpdesk_conn, tmp_path
+):
     env = {
         **airflow_env(),
         **raw_target.env(),
@@ -29,3 +34,11 @@ def test_the_extract_stage_runs_in_airflow(demo_company, raw_target, helpdesk_co
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     # The run's as-of date is the logical date of this manual run: all of the company.
     assert raw_target.counts() == source_counts(demo_company, DEMO["end"])
+    # transform and marts ran (each model's tests with it) for the same as-of date.
+    with psycopg.connect(raw_target.url) as conn:
+        customers, as_of = conn.execute(
+            "select count(*), max(as_of_date) from marts.customer_profitability"
+        ).fetchone()
+        assert (customers, as_of) == (DEMO["customers"], DEMO["end"])
+        assert conn.execute("select count(*) from marts.whale_curve").fetchone() == (100,)
+    assert "dbt_producer_watcher" in run.stdout + run.stderr
