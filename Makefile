@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform warehouse-stop clean
+.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -53,7 +53,7 @@ airflow: venv
 	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	$(BIN)/airflow standalone
 
-bench: bench-generate bench-extract bench-transform
+bench: bench-generate bench-extract bench-transform bench-orchestration
 
 bench-generate: venv
 	$(BIN)/python -m benchmarks.generate
@@ -70,3 +70,6 @@ bench-extract: venv
 
 bench-transform: venv
 	$(BIN)/python -m benchmarks.transform
+
+bench-orchestration: venv
+	$(BIN)/python -m benchmarks.orchestration

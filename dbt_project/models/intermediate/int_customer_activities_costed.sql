@@ -1,4 +1,17 @@
+{%- set drivers = [
+    'order_handling', 'delivery', 'return_processing', 'contact_phone', 'contact_email',
+    'contact_chat', 'contact_self_service', 'agent_minute', 'payment_failure',
+    'chargeback_fee', 'chargeback_loss',
+] -%}
+{%- set channels = ['phone', 'email', 'chat', 'self_service'] -%}
+
 with
+
+customers as (
+
+    select customer_id from {{ ref('stg_shop__customers') }}
+
+),
 
 orders as (
 
@@ -31,146 +44,176 @@ cost_drivers as (
 
 ),
 
--- One row per unit of work a customer caused, named by its cost driver (DESIGN §6).
-activities as (
+-- One row holding every rate; the seed's tests make sure each driver is there.
+rates as (
 
     select
-        customer_id,
-        ordered_at as occurred_at,
-        'order_handling' as driver,
-        null as channel,
-        1 as quantity
-    from orders
+        {% for driver in drivers %}
+            max(rate) filter (where driver = '{{ driver }}') as {{ driver }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
 
-    union all
-
-    select
-        customer_id,
-        ordered_at as occurred_at,
-        'delivery' as driver,
-        null as channel,
-        shipping_cost - shipping_charged as quantity
-    from orders
-
-    union all
-
-    select
-        customer_id,
-        returned_at as occurred_at,
-        'return_processing' as driver,
-        null as channel,
-        1 as quantity
-    from returns
-
-    union all
-
-    select
-        customer_id,
-        occurred_at,
-        'contact_' || channel as driver,
-        channel,
-        1 as quantity
-    from interactions
-
-    union all
-
-    select
-        customer_id,
-        occurred_at,
-        'agent_minute' as driver,
-        channel,
-        cast(handle_minutes as numeric) as quantity
-    from interactions
-
-    union all
-
-    select
-        customer_id,
-        occurred_at,
-        'payment_failure' as driver,
-        null as channel,
-        1 as quantity
-    from payment_events
-    where payment_event_kind = 'failed'
-
-    union all
-
-    select
-        customer_id,
-        occurred_at,
-        'chargeback_fee' as driver,
-        null as channel,
-        1 as quantity
-    from payment_events
-    where payment_event_kind = 'chargeback'
-
-    union all
-
-    select
-        customer_id,
-        occurred_at,
-        'chargeback_loss' as driver,
-        null as channel,
-        amount as quantity
-    from payment_events
-    where payment_event_kind = 'chargeback'
+    from cost_drivers
 
 ),
 
-costed as (
-
-    select
-        activities.customer_id,
-        activities.driver,
-        activities.channel,
-        activities.quantity,
-        activities.quantity * cost_drivers.rate as activity_cost,
-        activities.occurred_at >= {{ trailing_start_ts() }} as is_recent
-
-    from activities
-    -- The seed's tests make sure every driver has a rate.
-    inner join cost_drivers on activities.driver = cost_drivers.driver
-
-),
-
-summed as (
+-- The activities each customer caused, counted per source before pricing them.
+order_activity as (
 
     select
         customer_id,
-        count(*) filter (where is_recent and driver = 'order_handling') as completed_orders_365d,
-        count(*) filter (where is_recent and driver = 'return_processing') as returns_365d,
-        count(*) filter (
-            where is_recent and driver like 'contact\_%'
-        ) as service_contacts_365d,
-        round(coalesce(sum(quantity) filter (
-            where is_recent and driver = 'agent_minute'
-        ), 0), 2) as agent_minutes_365d,
-        count(*) filter (where is_recent and driver = 'payment_failure') as payment_failures_365d,
-        count(*) filter (where is_recent and driver = 'chargeback_fee') as chargebacks_365d,
-        {% for name, drivers in [
-            ('order_handling', "'order_handling'"),
-            ('delivery', "'delivery'"),
-            ('return_processing', "'return_processing'"),
-            ('payment_failure', "'payment_failure'"),
-            ('chargeback', "'chargeback_fee', 'chargeback_loss'"),
-        ] %}
-            round(coalesce(sum(activity_cost) filter (
-                where is_recent and driver in ({{ drivers }})
-            ), 0), 2) as {{ name }}_cost_365d,
-        {% endfor %}
-        {% for channel in ['phone', 'email', 'chat', 'self_service'] %}
-            round(coalesce(sum(activity_cost) filter (
-                where is_recent and channel = '{{ channel }}'
-            ), 0), 2) as service_{{ channel }}_cost_365d,
-        {% endfor %}
-        round(sum(activity_cost), 2) as cost_to_serve_lifetime
+        count(*) filter (where ordered_at >= {{ trailing_start_ts() }}) as orders_365d,
+        count(*) as orders_lifetime,
+        sum(shipping_cost - shipping_charged) filter (
+            where ordered_at >= {{ trailing_start_ts() }}
+        ) as unpaid_shipping_365d,
+        sum(shipping_cost - shipping_charged) as unpaid_shipping_lifetime
 
-    from costed
+    from orders
     group by 1
 
 ),
 
--- The total is the sum of the activity costs in cents, so the parts add up to it.
+return_activity as (
+
+    select
+        customer_id,
+        count(*) filter (where returned_at >= {{ trailing_start_ts() }}) as returns_365d,
+        count(*) as returns_lifetime
+
+    from returns
+    group by 1
+
+),
+
+service_activity as (
+
+    select
+        customer_id,
+        {% for channel in channels %}
+            count(*) filter (
+                where channel = '{{ channel }}' and occurred_at >= {{ trailing_start_ts() }}
+            ) as {{ channel }}_contacts_365d,
+            sum(cast(handle_minutes as numeric)) filter (
+                where channel = '{{ channel }}' and occurred_at >= {{ trailing_start_ts() }}
+            ) as {{ channel }}_minutes_365d,
+            count(*) filter (where channel = '{{ channel }}') as {{ channel }}_contacts_lifetime,
+        {% endfor %}
+        sum(cast(handle_minutes as numeric)) as minutes_lifetime
+
+    from interactions
+    group by 1
+
+),
+
+payment_activity as (
+
+    select
+        customer_id,
+        count(*) filter (
+            where payment_event_kind = 'failed' and occurred_at >= {{ trailing_start_ts() }}
+        ) as failures_365d,
+        count(*) filter (where payment_event_kind = 'failed') as failures_lifetime,
+        count(*) filter (
+            where payment_event_kind = 'chargeback' and occurred_at >= {{ trailing_start_ts() }}
+        ) as chargebacks_365d,
+        count(*) filter (where payment_event_kind = 'chargeback') as chargebacks_lifetime,
+        sum(amount) filter (
+            where payment_event_kind = 'chargeback' and occurred_at >= {{ trailing_start_ts() }}
+        ) as charged_back_365d,
+        sum(amount) filter (where payment_event_kind = 'chargeback') as charged_back_lifetime
+
+    from payment_events
+    group by 1
+
+),
+
+joined as (
+
+    select
+        customers.customer_id,
+        coalesce(order_activity.orders_365d, 0) as orders_365d,
+        coalesce(order_activity.orders_lifetime, 0) as orders_lifetime,
+        coalesce(order_activity.unpaid_shipping_365d, 0) as unpaid_shipping_365d,
+        coalesce(order_activity.unpaid_shipping_lifetime, 0) as unpaid_shipping_lifetime,
+        coalesce(return_activity.returns_365d, 0) as returns_365d,
+        coalesce(return_activity.returns_lifetime, 0) as returns_lifetime,
+        {% for channel in channels %}
+            coalesce(service_activity.{{ channel }}_contacts_365d, 0)
+                as {{ channel }}_contacts_365d,
+            coalesce(service_activity.{{ channel }}_minutes_365d, 0)
+                as {{ channel }}_minutes_365d,
+            coalesce(service_activity.{{ channel }}_contacts_lifetime, 0)
+                as {{ channel }}_contacts_lifetime,
+        {% endfor %}
+        coalesce(service_activity.minutes_lifetime, 0) as minutes_lifetime,
+        coalesce(payment_activity.failures_365d, 0) as failures_365d,
+        coalesce(payment_activity.failures_lifetime, 0) as failures_lifetime,
+        coalesce(payment_activity.chargebacks_365d, 0) as chargebacks_365d,
+        coalesce(payment_activity.chargebacks_lifetime, 0) as chargebacks_lifetime,
+        coalesce(payment_activity.charged_back_365d, 0) as charged_back_365d,
+        coalesce(payment_activity.charged_back_lifetime, 0) as charged_back_lifetime
+
+    from customers
+    left join order_activity on customers.customer_id = order_activity.customer_id
+    left join return_activity on customers.customer_id = return_activity.customer_id
+    left join service_activity on customers.customer_id = service_activity.customer_id
+    left join payment_activity on customers.customer_id = payment_activity.customer_id
+
+),
+
+-- Each activity's cost is rounded to cents; the trailing total adds those cents up.
+costed as (
+
+    select
+        joined.customer_id,
+        joined.orders_365d as completed_orders_365d,
+        joined.returns_365d,
+        {% for channel in channels %}
+            joined.{{ channel }}_contacts_365d
+            {%- if not loop.last %} + {% endif %}
+        {%- endfor %} as service_contacts_365d,
+        round(
+            {% for channel in channels %}
+                joined.{{ channel }}_minutes_365d
+                {%- if not loop.last %} + {% endif %}
+            {%- endfor %}, 2
+        ) as agent_minutes_365d,
+        joined.failures_365d as payment_failures_365d,
+        joined.chargebacks_365d,
+        round(joined.orders_365d * rates.order_handling, 2) as order_handling_cost_365d,
+        round(joined.unpaid_shipping_365d * rates.delivery, 2) as delivery_cost_365d,
+        round(joined.returns_365d * rates.return_processing, 2)
+            as return_processing_cost_365d,
+        round(joined.failures_365d * rates.payment_failure, 2) as payment_failure_cost_365d,
+        round(
+            joined.chargebacks_365d * rates.chargeback_fee
+            + joined.charged_back_365d * rates.chargeback_loss, 2
+        ) as chargeback_cost_365d,
+        {% for channel in channels %}
+            round(
+                joined.{{ channel }}_contacts_365d * rates.contact_{{ channel }}
+                + joined.{{ channel }}_minutes_365d * rates.agent_minute, 2
+            ) as service_{{ channel }}_cost_365d,
+        {% endfor %}
+        round(
+            joined.orders_lifetime * rates.order_handling
+            + joined.unpaid_shipping_lifetime * rates.delivery
+            + joined.returns_lifetime * rates.return_processing
+            {% for channel in channels %}
+                + joined.{{ channel }}_contacts_lifetime * rates.contact_{{ channel }}
+            {% endfor %}
+            + joined.minutes_lifetime * rates.agent_minute
+            + joined.failures_lifetime * rates.payment_failure
+            + joined.chargebacks_lifetime * rates.chargeback_fee
+            + joined.charged_back_lifetime * rates.chargeback_loss, 2
+        ) as cost_to_serve_lifetime
+
+    from joined
+    cross join rates
+
+),
+
 totalled as (
 
     select
@@ -180,12 +223,11 @@ totalled as (
         + return_processing_cost_365d
         + payment_failure_cost_365d
         + chargeback_cost_365d
-        + service_phone_cost_365d
-        + service_email_cost_365d
-        + service_chat_cost_365d
-        + service_self_service_cost_365d as cost_to_serve_365d
+        {% for channel in channels %}
+            + service_{{ channel }}_cost_365d
+        {% endfor %} as cost_to_serve_365d
 
-    from summed
+    from costed
 
 )
 

@@ -13,7 +13,13 @@ purchase_days as (
     select
         customer_id,
         order_day,
-        sum(gross_margin) as day_margin
+        count(*) as orders,
+        min(ordered_at) as first_ordered_at,
+        max(ordered_at) as last_ordered_at,
+        sum(net_revenue) as day_revenue,
+        sum(gross_margin) as day_margin,
+        -- D and the window start are midnights UTC, so a day is wholly in or out.
+        order_day >= cast({{ trailing_start_ts() }} as date) as is_recent
 
     from orders
     group by 1, 2
@@ -23,9 +29,7 @@ purchase_days as (
 numbered as (
 
     select
-        customer_id,
-        order_day,
-        day_margin,
+        *,
         row_number() over (partition by customer_id order by order_day) as purchase_number
 
     from purchase_days
@@ -36,14 +40,22 @@ summarised as (
 
     select
         customer_id,
+        min(first_ordered_at) as first_order_at,
+        max(last_ordered_at) as last_order_at,
+        cast(sum(orders) as bigint) as orders_lifetime,
+        cast(coalesce(sum(orders) filter (where is_recent), 0) as bigint) as orders_365d,
+        sum(day_revenue) as net_revenue_lifetime,
+        coalesce(sum(day_revenue) filter (where is_recent), 0) as net_revenue_365d,
+        sum(day_margin) as gross_margin_lifetime,
+        coalesce(sum(day_margin) filter (where is_recent), 0) as gross_margin_365d,
         min(order_day) as first_purchase_day,
         max(order_day) as last_purchase_day,
         count(*) as purchase_days,
+        count(*) filter (where is_recent) as purchase_days_365d,
         count(*) - 1 as frequency,
         max(order_day) - min(order_day) as recency_days,
         {{ as_of_date() }} - min(order_day) as tenure_days,
-        avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin,
-        sum(day_margin) as total_margin
+        avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin
 
     from numbered
     group by 1

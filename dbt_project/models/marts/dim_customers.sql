@@ -12,29 +12,9 @@ purchases as (
 
 ),
 
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-    where is_completed
-
-),
-
 consent as (
 
     select * from {{ ref('stg_shop__marketing_consent') }}
-
-),
-
-order_span as (
-
-    select
-        customer_id,
-        min(ordered_at) as first_order_at,
-        max(ordered_at) as last_order_at,
-        count(*) as completed_orders
-
-    from orders
-    group by 1
 
 ),
 
@@ -63,11 +43,11 @@ final as (
         customers.country,
         customers.acquisition_channel,
         customers.created_at,
-        order_span.first_order_at,
-        order_span.last_order_at,
-        coalesce(order_span.completed_orders, 0) as completed_orders,
+        purchases.first_order_at,
+        purchases.last_order_at,
+        coalesce(purchases.orders_lifetime, 0) as completed_orders,
         coalesce(purchases.purchase_days, 0) as purchase_days,
-        order_span.customer_id is null as is_prospect,
+        purchases.customer_id is null as is_prospect,
         {{ as_of_date() }} - cast(timezone('UTC', customers.created_at) as date) as tenure_days,
         coalesce(latest_consent.consent_status, 'unknown') as consent_status,
         latest_consent.recorded_at as consent_recorded_at,
@@ -75,7 +55,6 @@ final as (
         {{ as_of_date() }} as as_of_date
 
     from customers
-    left join order_span on customers.customer_id = order_span.customer_id
     left join purchases on customers.customer_id = purchases.customer_id
     left join latest_consent
         on

@@ -87,7 +87,11 @@ def ensure_manifest(manifest: Path = MANIFEST) -> Path:
 
 
 def execution_mode() -> ExecutionMode:
-    name = config.section("transform").get("execution_mode", "watcher")
+    """ladder.yml transform.execution_mode; LADDER_COSMOS_EXECUTION_MODE overrides it
+    (the orchestration benchmark renders the DAG in each mode)."""
+    name = os.environ.get("LADDER_COSMOS_EXECUTION_MODE") or config.section("transform").get(
+        "execution_mode", "watcher"
+    )
     try:
         return ExecutionMode(name)
     except ValueError:
