@@ -9,7 +9,7 @@ missing), each of `--repeat` rounds times, side by side:
   mode. Raw is already current for D, so the extract tasks land nothing; the figure
   taken is the span from the first `transform` task's start to the last `marts` task's
   end in Airflow's metadata, i.e. dbt as orchestrated, without Airflow's start-up.
-Overhead = orchestrated span / plain build − 1; the goal is at most 25 %. Medians.
+Overhead = orchestrated span / plain build - 1; the goal is at most 25 %. Medians.
 """
 
 from __future__ import annotations
