@@ -145,6 +145,32 @@ def _rate(text: str) -> float:
     return value
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def _clv(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ladder.clv.commands import fit_file, score_file
+    from ladder.clv.settings import annual_discount_rate
+    from ladder.clv.transactions import Columns
+
+    path = Path(args.transactions)
+    columns = Columns(args.customer_col, args.date_col, args.amount_col)
+    if args.action == "fit":
+        fit_file(path, args.as_of, args.time_unit, columns)
+    else:
+        rate = annual_discount_rate()
+        score_file(path, args.as_of, args.time_unit, columns, args.horizon, Path(args.out), rate)
+
+
 def _demo(args: argparse.Namespace) -> None:
     from ladder.demo.run import run_demo
 
@@ -200,6 +226,30 @@ def _build_parser() -> argparse.ArgumentParser:
     sqlfluff = groups.add_parser("sqlfluff", help="sqlfluff on the dbt project (make lint)")
     sqlfluff.add_argument("sqlfluff_args", nargs=argparse.REMAINDER, help="e.g. lint .")
     sqlfluff.set_defaults(handler=_sqlfluff)
+
+    clv = groups.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and score customers")
+    clv_actions = clv.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    clv_fit = clv_actions.add_parser("fit", help="fit the models, print the parameters as JSON")
+    clv_score = clv_actions.add_parser("score", help="fit, then write every customer's scores")
+    for action in (clv_fit, clv_score):
+        action.add_argument("transactions", help="CSV with a header, one row per purchase")
+        action.add_argument(
+            "--as-of", type=_date, required=True, help="use only purchases before this date"
+        )
+        action.add_argument(
+            "--time-unit",
+            choices=["D", "W"],
+            default="D",
+            help="days (default) or weeks, for recency, T and --horizon",
+        )
+        action.add_argument("--customer-col", default="customer_id", metavar="C")
+        action.add_argument("--date-col", default="date", metavar="T", help="ISO 8601 dates")
+        action.add_argument("--amount-col", default="amount", metavar="A", help="margin, >= 0")
+        action.set_defaults(handler=_clv)
+    clv_score.add_argument(
+        "--horizon", type=_positive_number, required=True, metavar="N", help="in time units"
+    )
+    clv_score.add_argument("--out", required=True, metavar="SCORES.csv")
 
     sandbox = groups.add_parser("sandbox", help="serve a local stand-in of a source system")
     sandbox.add_argument("system", choices=["helpdesk"])
