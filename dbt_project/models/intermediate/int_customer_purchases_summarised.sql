@@ -54,7 +54,8 @@ summarised as (
         count(*) filter (where is_recent) as purchase_days_365d,
         count(*) - 1 as frequency,
         max(order_day) - min(order_day) as recency_days,
-        {{ as_of_date() }} - min(order_day) as tenure_days,
+        -- T runs to the last observed day, D - 1, as in Fader-Hardie's data and `ladder clv`.
+        {{ as_of_date() }} - 1 - min(order_day) as tenure_days,
         avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin
 
     from numbered
