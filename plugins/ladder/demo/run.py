@@ -19,7 +19,8 @@ from pathlib import Path
 from ladder import config
 from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
-from ladder.warehouse import embedded_warehouse, resolve_warehouse, uses_embedded_warehouse
+from ladder.warehouse import resolve_warehouse, uses_embedded_warehouse
+from ladder.warehouse.resolve import start_embedded_warehouse
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".ladder" / "airflow"))
 
@@ -96,10 +97,8 @@ class HelpdeskSandbox:
 def run_demo() -> None:
     settings = config.section("demo")
     if uses_embedded_warehouse():
-        server = embedded_warehouse()
-        status = server.start()
-        server.ensure_database(config.section("warehouse").get("database", "warehouse"))
-        print(f"embedded warehouse running on 127.0.0.1:{status.port}", flush=True)
+        server = start_embedded_warehouse()
+        print(f"embedded warehouse running on 127.0.0.1:{server.port}", flush=True)
     if _demo_company_loaded(settings):
         print("demo company already loaded (`ladder demo-data` regenerates it)", flush=True)
     else:

@@ -91,9 +91,9 @@ def run_dbt(
 def lint_sql(args: Sequence[str]) -> int:
     """sqlfluff on the dbt project. Its dbt templater caches the warehouse's relations
     before compiling a model, so it needs the warehouse up: the embedded one is started."""
-    from ladder.warehouse import embedded_warehouse, uses_embedded_warehouse
+    from ladder.warehouse.resolve import start_embedded_warehouse, uses_embedded_warehouse
 
     if uses_embedded_warehouse():
-        embedded_warehouse().start()
+        start_embedded_warehouse()
     command = [venv_executable("sqlfluff"), *args]
     return subprocess.run(command, cwd=DBT_PROJECT, env=project_env(), check=False).returncode

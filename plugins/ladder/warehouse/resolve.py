@@ -45,6 +45,14 @@ def embedded_warehouse() -> EmbeddedWarehouse:
     return EmbeddedWarehouse(data_dir, port)
 
 
+def start_embedded_warehouse() -> EmbeddedWarehouse:
+    """The embedded server, started, with the warehouse database created on it."""
+    server = embedded_warehouse()
+    server.start()
+    server.ensure_database(config.section("warehouse").get("database", "warehouse"))
+    return server
+
+
 def uses_embedded_warehouse() -> bool:
     """True when neither the Airflow connection nor LADDER_WAREHOUSE_URL is set."""
     return airflow_connection_url(WAREHOUSE) is None and not os.environ.get("LADDER_WAREHOUSE_URL")
