@@ -22,18 +22,11 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks import bench_warehouse, parse_args
+from benchmarks import SANDBOX_PORT, bench_warehouse, parse_args, reset_raw, use_bench_sources
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
 START, END = date(2024, 1, 1), date(2025, 12, 31)
-SANDBOX_PORT = 8769
-
-
-def _reset_raw(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("drop schema if exists raw cascade")
-        conn.execute("drop schema if exists raw_staging cascade")
 
 
 def _copy_reference(server: EmbeddedWarehouse, database: str, table) -> float:
@@ -80,12 +73,7 @@ def main() -> None:
     args = parse_args(__doc__)
     server = bench_warehouse(args.port)
     url = server.url("warehouse")
-    os.environ["LADDER_WAREHOUSE_URL"] = url
-    os.environ["AIRFLOW_CONN_LADDER_HELPDESK"] = (
-        f"http://:ladder-demo-token@127.0.0.1:{SANDBOX_PORT}"
-    )
-    os.environ.pop("AIRFLOW_CONN_LADDER_SALES_DB", None)
-    os.environ.pop("AIRFLOW_CONN_LADDER_WAREHOUSE", None)
+    use_bench_sources(url)
 
     from ladder.demo.load import append_day, create_demo_company
     from ladder.demo.run import HelpdeskSandbox
@@ -97,7 +85,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ladder-bench-extract-"))
 
     def fresh() -> None:
-        _reset_raw(url)
+        reset_raw(url)
         shutil.rmtree(work, ignore_errors=True)
         os.environ["LADDER_DLT_DIR"] = str(work)
 

@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import bench_warehouse, parse_args
-from benchmarks.transform import AS_OF, SANDBOX_PORT, prepare
+from benchmarks import SANDBOX_PORT, bench_warehouse, parse_args
+from benchmarks.transform import AS_OF, prepare
 
 MODES = ("watcher", "local")
 

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks import bench_warehouse, parse_args
+from benchmarks import SANDBOX_PORT, bench_warehouse, parse_args, reset_raw, use_bench_sources
 from ladder.config import PROJECT_ROOT
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.warehouse.embedded import EmbeddedWarehouse
@@ -53,7 +53,6 @@ START, END = date(2024, 1, 1), date(2025, 12, 31)
 AS_OF = date(2026, 1, 1)  # D: the first day after the demo company's history
 SEED = 42
 TRAILING_DAYS = 365
-SANDBOX_PORT = 8769
 GOAL = 3.0
 TOLERANCE = 0.005
 WORK = PROJECT_ROOT / ".ladder" / "bench" / "transform"
@@ -110,21 +109,10 @@ def _prepared(server: EmbeddedWarehouse, customers: int) -> tuple[bool, str]:
     return True, f"raw matches the sources ({sum(sources.values()):,} rows)"
 
 
-def _reset_raw(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("drop schema if exists raw cascade")
-        conn.execute("drop schema if exists raw_staging cascade")
-
-
 def prepare(server: EmbeddedWarehouse, customers: int) -> None:
     """Generate the demo company and extract it into raw as of D, unless already there."""
     url = server.url("warehouse")
-    os.environ["LADDER_WAREHOUSE_URL"] = url
-    os.environ["AIRFLOW_CONN_LADDER_HELPDESK"] = (
-        f"http://:ladder-demo-token@127.0.0.1:{SANDBOX_PORT}"
-    )
-    os.environ.pop("AIRFLOW_CONN_LADDER_SALES_DB", None)
-    os.environ.pop("AIRFLOW_CONN_LADDER_WAREHOUSE", None)
+    use_bench_sources(url)
     began = time.perf_counter()
     ready, why = _prepared(server, customers)
     if ready:
@@ -139,7 +127,7 @@ def prepare(server: EmbeddedWarehouse, customers: int) -> None:
 
     create_demo_company(customers=customers, seed=SEED, start=START, end=END)
     generated = time.perf_counter()
-    _reset_raw(url)
+    reset_raw(url)
     dlt_dir = Path(tempfile.mkdtemp(prefix="ladder-bench-transform-"))
     os.environ["LADDER_DLT_DIR"] = str(dlt_dir)
     try:

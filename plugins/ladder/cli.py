@@ -41,10 +41,10 @@ def _warehouse(args: argparse.Namespace) -> None:
     if args.port:
         server.port = args.port
     if args.action == "start":
-        status = server.start()
-        from ladder import config
+        from ladder.warehouse.resolve import start_embedded_warehouse
 
-        server.ensure_database(config.section("warehouse").get("database", "warehouse"))
+        server = start_embedded_warehouse(args.port)
+        status = server.status()
         print(f"embedded warehouse running on 127.0.0.1:{status.port} (pid {status.pid})")
         print(f"  data: {server.pgdata}")
         print('  psql: psql "$(ladder warehouse url)"')

@@ -45,9 +45,11 @@ def embedded_warehouse() -> EmbeddedWarehouse:
     return EmbeddedWarehouse(data_dir, port)
 
 
-def start_embedded_warehouse() -> EmbeddedWarehouse:
-    """The embedded server, started, with the warehouse database created on it."""
+def start_embedded_warehouse(port: int | None = None) -> EmbeddedWarehouse:
+    """The embedded server (on `port` if given), started, with the warehouse database."""
     server = embedded_warehouse()
+    if port:
+        server.port = port
     server.start()
     server.ensure_database(config.section("warehouse").get("database", "warehouse"))
     return server
