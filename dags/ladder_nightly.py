@@ -14,6 +14,11 @@ worker continues where the last run stopped; a rerun of D lands nothing new.
 rendered by astronomer-cosmos from the project's manifest, each model's tests right
 after it. Unusable raw rows go to `ops.quarantine` with their reason.
 
+**score_clv**: fits BG/NBD and Gamma-Gamma on D's purchase summary and writes
+`clv.model_runs` and `clv.customer_scores` for D (a rerun replaces D's rows). A fit that
+does not converge scores with the last converged parameters from before D and says so
+(`used_fallback`); with none, the task fails and the marts keep yesterday's data.
+
 **marts**: the dbt marts BI reads (customer value, cost-to-serve, profitability, the
 whale curve), contracts enforced, every row for D. Outlet: the `marts` Asset.
 
@@ -73,18 +78,25 @@ def ladder_nightly() -> None:
         helpdesk()
 
     from ladder.transform.cosmos import dbt_task_group
+    from ladder.transform.stages import MARTS_SELECT, TRANSFORM_SELECT
 
-    transform = dbt_task_group(
-        "transform", ["path:seeds", "path:models/staging", "path:models/intermediate",
-                      "path:models/ops"]
-    )  # fmt: skip
-    marts = dbt_task_group("marts", ["path:models/marts"])
+    transform = dbt_task_group("transform", TRANSFORM_SELECT)
+    marts = dbt_task_group("marts", MARTS_SELECT)
+
+    @task(execution_timeout=timedelta(hours=1))
+    def score_clv() -> dict[str, object]:
+        from ladder.as_of import as_of_date
+        from ladder.clv.nightly import score_clv
+
+        result = score_clv(as_of_date(get_current_context()))
+        print(result.render())
+        return {"customers": result.customers, "used_fallback": result.used_fallback}
 
     @task(outlets=[MARTS])
     def marts_ready() -> None:
         """Marks the marts Asset updated, so BI refreshes can be scheduled on it."""
 
-    extract() >> transform >> marts >> marts_ready()
+    extract() >> transform >> score_clv() >> marts >> marts_ready()
 
 
 ladder_nightly()

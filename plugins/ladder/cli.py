@@ -116,9 +116,12 @@ def _extract(args: argparse.Namespace) -> None:
 
 def _transform(args: argparse.Namespace) -> None:
     from ladder.transform import run_dbt
+    from ladder.transform.stages import build_warehouse
 
-    selection = ["--select", *args.select] if args.select else []
-    run_dbt(["build", *selection], args.as_of)
+    if args.select:
+        run_dbt(["build", "--select", *args.select], args.as_of)
+    else:
+        print(build_warehouse(args.as_of).render())
 
 
 def _dbt(args: argparse.Namespace) -> None:
@@ -215,7 +218,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     transform = groups.add_parser("transform", help="build the dbt models for an as-of date")
     transform.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
-    transform.add_argument("--select", nargs="+", help="dbt selection (default: everything)")
+    transform.add_argument(
+        "--select",
+        nargs="+",
+        help="build only this dbt selection (default: the transform stage, score_clv, the marts)",
+    )
     transform.set_defaults(handler=_transform)
 
     dbt = groups.add_parser("dbt", help="run any dbt command against the resolved warehouse")

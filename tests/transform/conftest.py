@@ -14,7 +14,7 @@ from psycopg import sql
 from ladder.demo.run import HelpdeskSandbox
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
-from ladder.transform import run_dbt
+from ladder.transform.stages import build_warehouse
 from tests.conftest import DEMO, TOKEN, RawTarget, ensure_demo_company, free_port, new_target
 
 AS_OF: date = DEMO["end"]
@@ -48,7 +48,7 @@ def extract_into(target: RawTarget, as_of: date, helpdesk_url: str) -> None:
 
 
 def build(target: RawTarget, as_of: date) -> None:
-    run_dbt(["build"], as_of, warehouse_url=target.url, capture=True)
+    build_warehouse(as_of, warehouse_url=target.url, capture=True)
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +64,21 @@ def built(warehouse, tmp_path_factory: pytest.TempPathFactory) -> RawTarget:
 
 
 def mart_checksums(url: str) -> dict[str, tuple[int, str]]:
-    """Per mart: rows and a digest of the whole content."""
+    """Per mart and CLV table: rows and a digest of the whole content (for the model runs,
+    all but the time of the fit)."""
+    tables = {f"marts.{mart}": sql.SQL("t") for mart in MARTS}
+    tables["clv.customer_scores"] = sql.SQL("t")
+    tables["clv.model_runs"] = sql.SQL("(t.as_of_date, t.model, t.parameters, t.log_likelihood,"
+                                       " t.customers, t.converged, t.used_fallback)")  # fmt: skip
     sums = {}
     with psycopg.connect(url) as conn:
-        for mart in MARTS:
+        for table, row in tables.items():
+            schema, name = table.split(".")
             query = sql.SQL(
-                "select count(*), md5(coalesce(string_agg(t::text, chr(10) order by t::text), ''))"
-                " from marts.{} as t"
-            ).format(sql.Identifier(mart))
-            sums[mart] = conn.execute(query).fetchone()
+                "select count(*), md5(coalesce(string_agg({row}::text, chr(10)"
+                " order by {row}::text), '')) from {table} as t"
+            ).format(row=row, table=sql.Identifier(schema, name))
+            sums[table] = conn.execute(query).fetchone()
     return sums
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 import psycopg
+import pytest
 
+from ladder.clv.fit import fit_clv
+from ladder.clv.score import score
+from ladder.clv.settings import annual_discount_rate
+from ladder.clv.summary import CustomerSummary, summarise
+from ladder.clv.transactions import Transactions
 from ladder.demo.load import append_day
 from ladder.demo.run import HelpdeskSandbox
 from tests.conftest import TOKEN, connect, free_port
@@ -36,13 +44,16 @@ def test_every_mart_row_carries_the_as_of_date_and_each_customer_once(built) -> 
         assert conn.execute("select count(*) from marts.whale_curve").fetchone()[0] == 100
 
 
-def _independent_profit(warehouse) -> pd.DataFrame:
-    """Trailing-365-day margin, cost-to-serve and profit per customer, computed in pandas
-    straight from the source systems (not from raw, not from dbt), with the seed's rates."""
-    d = pd.Timestamp(AS_OF, tz="UTC")
-    window_start = d - pd.Timedelta(days=365)
-    rate = {driver: Decimal(value) for driver, value in seed_rates().items()}
+def _completed_orders(warehouse, as_of: date) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Completed orders before D with their gross margin, computed in pandas straight from
+    the source systems (not from raw, not from dbt), and the other source rows before D.
+
+    Only what was recorded before D counts: for an older D, a customer whose profile was
+    edited since is not known at D (the source kept only the edit), so neither are their
+    orders. That is what a late backfill sees."""
+    d = pd.Timestamp(as_of, tz="UTC")
     with connect(warehouse, "shop") as shop:
+        known = frame(shop, "select customer_id from customers where updated_at < %s", d)
         orders = frame(shop, "select * from orders where updated_at < %s and ordered_at < %s",
                        d, d)  # fmt: skip
         lines = frame(shop, "select * from order_lines where updated_at < %s", d)
@@ -54,7 +65,8 @@ def _independent_profit(warehouse) -> pd.DataFrame:
         contacts = frame(helpdesk, "select * from interactions where updated_at < %s "
                          "and occurred_at < %s", d, d)  # fmt: skip
 
-    completed = orders[orders.status == "completed"].set_index("order_id")
+    completed = orders[(orders.status == "completed") & orders.customer_id.isin(known.customer_id)]
+    completed = completed.set_index("order_id")
     lines["revenue"] = lines.quantity * lines.unit_price
     lines["cogs"] = lines.quantity * lines.unit_cost
     per_order = lines.groupby("order_id")[["revenue", "cogs"]].sum()
@@ -66,6 +78,16 @@ def _independent_profit(warehouse) -> pd.DataFrame:
     completed["margin"] = (
         completed.revenue - completed.discount_amount - completed.cogs - completed.refund_amount
     )
+    return completed, {"returns": returns, "payments": payments, "contacts": contacts}
+
+
+def _independent_profit(warehouse) -> pd.DataFrame:
+    """Trailing-365-day margin, cost-to-serve and profit per customer, from the source
+    systems with the seed's rates."""
+    window_start = pd.Timestamp(AS_OF, tz="UTC") - pd.Timedelta(days=365)
+    rate = {driver: Decimal(value) for driver, value in seed_rates().items()}
+    completed, other = _completed_orders(warehouse, AS_OF)
+    returns, payments, contacts = other["returns"], other["payments"], other["contacts"]
     recent = completed[completed.ordered_at >= window_start]
     margin = recent.groupby("customer_id")["margin"].sum()
 
@@ -116,6 +138,109 @@ def test_margin_cost_and_profit_match_an_independent_computation(built, warehous
     for column in ("margin", "cost", "profit"):
         differs = joined[joined[column] != joined[f"{column}_pandas"]]
         assert differs.empty, f"{column} differs for {len(differs)} customers:\n{differs.head()}"
+
+
+def _independent_summary(warehouse, as_of: date) -> CustomerSummary:
+    """The CLV model's input for D, from the source systems through `ladder clv`'s own
+    summary code (not dbt's SQL)."""
+    completed, _ = _completed_orders(warehouse, as_of)
+    days = completed.ordered_at.dt.tz_convert("UTC").dt.floor("D")
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    transactions = Transactions(
+        customer_id=completed.customer_id.to_numpy(dtype=object),
+        day=((days - epoch).dt.days).to_numpy(dtype="int64"),
+        amount=completed.margin.astype(float).to_numpy(),
+    )
+    return summarise(transactions, as_of, "D")
+
+
+def _stored_fit(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
+    rows = conn.execute(
+        "select model, parameters from clv.model_runs where as_of_date = %s and converged"
+        " and not used_fallback",
+        (as_of,),
+    ).fetchall()
+    return dict(rows)
+
+
+def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
+    """D's fit and scores in the warehouse are what `ladder clv` computes on the source's
+    orders before D; returns the number of buyers scored."""
+    summary = _independent_summary(warehouse, as_of)
+    fit = fit_clv(summary)
+    expected = score(summary, fit.bgnbd.params, fit.gamma_gamma.params, 365, "D",
+                     annual_discount_rate())  # fmt: skip
+    with psycopg.connect(url) as conn:
+        stored = _stored_fit(conn, as_of)
+        scored = frame(
+            conn,
+            "select customer_id, p_alive, expected_purchases_365d, clv_365d"
+            " from clv.customer_scores where as_of_date = %s",
+            as_of,
+        ).set_index("customer_id")
+    assert stored["bgnbd"] == pytest.approx(asdict(fit.bgnbd.params), rel=1e-6)
+    assert stored["gamma_gamma"] == pytest.approx(asdict(fit.gamma_gamma.params), rel=1e-6)
+    assert set(scored.index) == set(summary.customer_id)
+    scored = scored.loc[list(summary.customer_id)]
+    np.testing.assert_allclose(scored.p_alive, expected.p_alive, rtol=1e-6)
+    np.testing.assert_allclose(scored.expected_purchases_365d, expected.expected_purchases,
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(scored.clv_365d, expected.clv, rtol=1e-6, atol=1e-6)
+    return summary.size
+
+
+def test_clv_predictions_are_the_model_fitted_on_the_orders_before_d(built, warehouse) -> None:
+    buyers = assert_predictions_match(built.url, warehouse, AS_OF)
+    with psycopg.connect(built.url) as conn:
+        value = frame(
+            conn,
+            "select v.customer_id, v.frequency, v.p_alive, v.clv_365d, v.net_clv_365d,"
+            " v.expected_cost_per_purchase, s.clv_365d as clv_raw, s.discounted_purchases_365d"
+            " from marts.customer_value as v"
+            " left join clv.customer_scores as s"
+            " on s.customer_id = v.customer_id and s.as_of_date = v.as_of_date",
+        )
+    assert buyers > 1000
+    buying = value[value.frequency.notna()]
+    assert len(buying) == buyers and value[value.frequency.isna()].p_alive.isna().all()
+    # Net CLV = CLV less the discounted expected cost of the predicted purchases, in cents.
+    net = buying.clv_raw - buying.expected_cost_per_purchase.astype(float) * (
+        buying.discounted_purchases_365d
+    )
+    np.testing.assert_allclose(buying.net_clv_365d.astype(float), net, atol=0.005 + 1e-9)
+    np.testing.assert_allclose(buying.clv_365d.astype(float), buying.clv_raw, atol=0.005 + 1e-9)
+    assert (buying.net_clv_365d < buying.clv_365d).mean() > 0.9
+
+
+def test_a_backfill_uses_only_data_before_its_date_and_keeps_other_dates(built, warehouse):
+    earlier = AS_OF - timedelta(days=120)
+    before = mart_checksums(built.url)
+    with psycopg.connect(built.url) as conn:
+        kept = conn.execute(
+            "select md5(string_agg(s::text, ',' order by customer_id)) from clv.customer_scores"
+            " as s where as_of_date = %s",
+            (AS_OF,),
+        ).fetchone()
+    try:
+        build(built, earlier)
+        buyers = assert_predictions_match(built.url, warehouse, earlier)
+        with psycopg.connect(built.url) as conn:
+            assert conn.execute(
+                "select md5(string_agg(s::text, ',' order by customer_id)) from clv.customer_scores"
+                " as s where as_of_date = %s",
+                (AS_OF,),
+            ).fetchone() == kept
+            later_buyers = conn.execute(
+                "select count(*) from clv.customer_scores where as_of_date = %s", (AS_OF,)
+            ).fetchone()[0]
+        assert 0 < buyers < later_buyers
+    finally:
+        build(built, AS_OF)
+    clv_tables = ("clv.customer_scores", "clv.model_runs")
+    after = mart_checksums(built.url)
+    assert {k: v for k, v in after.items() if k not in clv_tables} == {
+        k: v for k, v in before.items() if k not in clv_tables
+    }
 
 
 def test_whale_curve_headline_numbers_are_consistent(built) -> None:

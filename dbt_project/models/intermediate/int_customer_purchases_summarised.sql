@@ -56,7 +56,9 @@ summarised as (
         max(order_day) - min(order_day) as recency_days,
         -- T runs to the last observed day, D - 1, as in Fader-Hardie's data and `ladder clv`.
         {{ as_of_date() }} - 1 - min(order_day) as tenure_days,
-        avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin
+        avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin,
+        -- score_clv checks this, so it never fits on a summary built for another date.
+        {{ as_of_date() }} as as_of_date
 
     from numbered
     group by 1

@@ -12,6 +12,39 @@ purchases as (
 
 ),
 
+activities as (
+
+    select * from {{ ref('int_customer_activities_costed') }}
+
+),
+
+scores as (
+
+    select * from {{ ref('stg_clv__customer_scores') }}
+
+),
+
+-- A future purchase is expected to cost what this customer's purchases cost lately:
+-- trailing cost-to-serve per trailing purchase day, or over the lifetime when the
+-- customer has not bought in the trailing window.
+cost_per_purchase as (
+
+    select
+        purchases.customer_id,
+        round(
+            case
+                when purchases.purchase_days_365d > 0
+                    then activities.cost_to_serve_365d / purchases.purchase_days_365d
+                else activities.cost_to_serve_lifetime / purchases.purchase_days
+            end,
+            2
+        ) as expected_cost_per_purchase
+
+    from purchases
+    inner join activities on purchases.customer_id = activities.customer_id
+
+),
+
 final as (
 
     select
@@ -30,10 +63,26 @@ final as (
         purchases.recency_days,
         purchases.tenure_days,
         purchases.mean_repeat_margin,
+        scores.p_alive,
+        scores.expected_purchases_365d,
+        round(cast(scores.expected_margin_per_purchase as numeric), 2)
+            as expected_margin_per_purchase,
+        cost_per_purchase.expected_cost_per_purchase,
+        round(cast(scores.clv_365d as numeric), 2) as clv_365d,
+        round(
+            cast(
+                scores.clv_365d
+                - cost_per_purchase.expected_cost_per_purchase * scores.discounted_purchases_365d
+                as numeric
+            ),
+            2
+        ) as net_clv_365d,
         {{ as_of_date() }} as as_of_date
 
     from customers
     left join purchases on customers.customer_id = purchases.customer_id
+    left join scores on customers.customer_id = scores.customer_id
+    left join cost_per_purchase on customers.customer_id = cost_per_purchase.customer_id
 
 )
 

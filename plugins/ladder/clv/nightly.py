@@ -1,0 +1,311 @@
+"""The nightly `score_clv` step: fit both models on D's purchase summary, score every
+buyer over 365 days, and record fit and scores in the warehouse schema `clv` (DESIGN §5.3).
+
+It reads `intermediate.int_customer_purchases_summarised`, which dbt built for D, and
+writes, in one transaction that first deletes D's rows (a rerun replaces D; other dates
+are untouched):
+
+- `clv.model_runs`: one row per model and D, with tonight's estimates, whether they
+  converged, and which run's parameters scored D;
+- `clv.customer_scores`: one row per buyer and D.
+
+A model whose fit fails or does not converge tonight scores D with its latest converged
+parameters from a date before D (`used_fallback`, `parameters_from`), so a backfill
+never borrows from the future. With no such run the step fails and writes nothing: the
+marts never show predictions from a bad fit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ladder.clv.bgnbd import BgNbdParams
+from ladder.clv.fit import ClvFit, fit_clv
+from ladder.clv.gamma_gamma import GammaGammaParams
+from ladder.clv.score import score
+from ladder.clv.settings import annual_discount_rate
+from ladder.clv.summary import CustomerSummary
+from ladder.errors import LadderError
+
+log = logging.getLogger(__name__)
+
+HORIZON_DAYS = 365
+SUMMARY = "intermediate.int_customer_purchases_summarised"
+
+DDL = """
+create schema if not exists clv;
+create table if not exists clv.model_runs (
+    as_of_date date not null,
+    model text not null,
+    parameters jsonb,
+    log_likelihood double precision,
+    customers bigint not null,
+    fitted_customers bigint not null,
+    converged boolean not null,
+    message text not null,
+    used_fallback boolean not null,
+    parameters_from date not null,
+    fitted_at timestamptz not null,
+    primary key (as_of_date, model)
+);
+create table if not exists clv.customer_scores (
+    as_of_date date not null,
+    customer_id text not null,
+    p_alive double precision not null,
+    expected_purchases_365d double precision not null,
+    discounted_purchases_365d double precision not null,
+    expected_margin_per_purchase double precision not null,
+    clv_365d double precision not null,
+    primary key (as_of_date, customer_id)
+);
+"""
+
+SCORE_COLUMNS = (
+    "as_of_date",
+    "customer_id",
+    "p_alive",
+    "expected_purchases_365d",
+    "discounted_purchases_365d",
+    "expected_margin_per_purchase",
+    "clv_365d",
+)
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One row of clv.model_runs: tonight's fit of one model, and what scored D."""
+
+    model: str  # bgnbd or gamma_gamma
+    parameters: dict[str, float] | None  # tonight's estimates, None when the fit could not run
+    log_likelihood: float | None
+    customers: int
+    fitted_customers: int
+    converged: bool
+    message: str
+    scoring_parameters: dict[str, float]
+    parameters_from: date
+
+    @property
+    def used_fallback(self) -> bool:
+        return not self.converged
+
+    def describe(self, as_of: date) -> str:
+        if not self.used_fallback:
+            return f"{self.model}: converged, {_params_text(self.scoring_parameters)}"
+        return (
+            f"{self.model}: did not converge ({self.message}); scored with the parameters "
+            f"of {self.parameters_from} instead of {as_of}: {_params_text(self.scoring_parameters)}"
+        )
+
+
+@dataclass(frozen=True)
+class ScoringRun:
+    as_of: date
+    runs: tuple[ModelRun, ...]
+    customers: int
+    total_clv: float
+
+    @property
+    def used_fallback(self) -> bool:
+        return any(run.used_fallback for run in self.runs)
+
+    def render(self) -> str:
+        lines = [
+            f"score_clv {self.as_of}: {self.customers:,} buyers scored over {HORIZON_DAYS} days, "
+            f"total CLV {self.total_clv:,.2f}"
+            + (" (with fallback parameters)" if self.used_fallback else "")
+        ]
+        lines += [f"  {run.describe(self.as_of)}" for run in self.runs]
+        return "\n".join(lines)
+
+
+def score_clv(as_of: date, warehouse_url: str | None = None) -> ScoringRun:
+    """Fit, score and record D's CLV in the warehouse (see the module doc)."""
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    rate = annual_discount_rate()
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(DDL)
+        conn.commit()
+        summary = read_summary(conn, as_of)
+        fit, failure = _try_fit(summary)
+        runs = _model_runs(conn, as_of, summary, fit, failure)
+        for run in runs:
+            (log.warning if run.used_fallback else log.info)(run.describe(as_of))
+        scores = score(
+            summary,
+            BgNbdParams(**runs[0].scoring_parameters),
+            GammaGammaParams(**runs[1].scoring_parameters),
+            HORIZON_DAYS,
+            "D",
+            rate,
+        )
+        table = pa.table(
+            [
+                pa.array(np.full(summary.size, np.datetime64(as_of, "D"))),
+                pa.array(summary.customer_id, pa.string()),
+                scores.p_alive,
+                scores.expected_purchases,
+                scores.discounted_purchases,
+                scores.expected_margin,
+                scores.clv,
+            ],
+            names=list(SCORE_COLUMNS),
+        )
+        _replace(conn, as_of, runs, table)
+    return ScoringRun(as_of, runs, summary.size, float(np.sum(scores.clv)))
+
+
+def read_summary(conn: psycopg.Connection, as_of: date) -> CustomerSummary:
+    """D's purchase summary from the warehouse; refuses a summary built for another date."""
+    try:
+        built_for = conn.execute(f"select distinct as_of_date from {SUMMARY}").fetchall()
+    except psycopg.errors.UndefinedTable:
+        raise LadderError(
+            f"{SUMMARY} does not exist: build the transform stage first "
+            f"(`ladder transform --as-of {as_of}`)"
+        ) from None
+    if built_for and built_for != [(as_of,)]:
+        dates = ", ".join(str(row[0]) for row in built_for)
+        raise LadderError(
+            f"{SUMMARY} was built for {dates}, not for {as_of}: build the transform stage "
+            f"for {as_of} first (`ladder transform --as-of {as_of}`)"
+        )
+    query = f"""
+        copy (
+            select customer_id, frequency::float8, recency_days::float8, tenure_days::float8,
+                coalesce(mean_repeat_margin, 0)::float8
+            from {SUMMARY} order by customer_id
+        ) to stdout (format csv)
+    """
+    buffer = io.BytesIO()
+    with conn.cursor().copy(query) as copy:
+        for block in copy:
+            buffer.write(block)
+    names = ["customer_id", "frequency", "recency", "T", "mean_margin"]
+    types = {"customer_id": pa.string(), **{name: pa.float64() for name in names[1:]}}
+    table = pacsv.read_csv(
+        io.BytesIO(buffer.getvalue()),
+        read_options=pacsv.ReadOptions(column_names=names),
+        convert_options=pacsv.ConvertOptions(column_types=types),
+    )
+    return CustomerSummary(
+        customer_id=table["customer_id"].to_numpy(zero_copy_only=False),
+        **{name: table[name].to_numpy() for name in names[1:]},
+    )
+
+
+def _try_fit(summary: CustomerSummary) -> tuple[ClvFit | None, str]:
+    """Tonight's fit, or None and why it could not run at all."""
+    try:
+        return fit_clv(summary), ""
+    except LadderError as exc:
+        return None, str(exc)
+
+
+def _model_runs(
+    conn: psycopg.Connection,
+    as_of: date,
+    summary: CustomerSummary,
+    fit: ClvFit | None,
+    failure: str,
+) -> tuple[ModelRun, ModelRun]:
+    if fit is None:
+        bg = _model_run(conn, as_of, "bgnbd", None, None, summary.size, 0, False, failure)
+        gg = _model_run(conn, as_of, "gamma_gamma", None, None, summary.size, 0, False, failure)
+        return bg, gg
+    bgnbd, gamma_gamma = fit.bgnbd, fit.gamma_gamma
+    return (
+        _model_run(
+            conn, as_of, "bgnbd", asdict(bgnbd.params), bgnbd.log_likelihood, summary.size,
+            summary.size, bgnbd.converged, bgnbd.message,
+        ),
+        _model_run(
+            conn, as_of, "gamma_gamma", asdict(gamma_gamma.params), gamma_gamma.log_likelihood,
+            summary.size, gamma_gamma.customers, gamma_gamma.converged, gamma_gamma.message,
+        ),
+    )  # fmt: skip
+
+
+def _model_run(
+    conn: psycopg.Connection,
+    as_of: date,
+    model: str,
+    params: dict[str, float] | None,
+    log_likelihood: float | None,
+    customers: int,
+    fitted_customers: int,
+    converged: bool,
+    message: str,
+) -> ModelRun:
+    """Tonight's run of one model; one that did not converge scores with the last good
+    parameters from before D."""
+    if converged and params is not None:
+        return ModelRun(
+            model, params, log_likelihood, customers, fitted_customers, True, message,
+            params, as_of,
+        )  # fmt: skip
+    last_good = conn.execute(
+        "select as_of_date, parameters from clv.model_runs"
+        " where model = %s and converged and as_of_date < %s"
+        " order by as_of_date desc limit 1",
+        (model, as_of),
+    ).fetchone()
+    if last_good is None:
+        raise LadderError(
+            f"the {model} fit for {as_of} did not converge ({message}) and no earlier run "
+            f"converged, so there are no good parameters to score with: nothing was written "
+            f"for {as_of}. Check {SUMMARY} for that date, or run an earlier as-of date first."
+        )
+    good_from, good_params = last_good
+    return ModelRun(
+        model, params, log_likelihood, customers, fitted_customers, False, message,
+        good_params, good_from,
+    )  # fmt: skip
+
+
+def _replace(
+    conn: psycopg.Connection, as_of: date, runs: tuple[ModelRun, ...], scores: pa.Table
+) -> None:
+    """D's runs and scores in place of the old ones, in one transaction."""
+    fitted_at = datetime.now().astimezone()
+    csv = io.BytesIO()
+    pacsv.write_csv(scores, csv, pacsv.WriteOptions(include_header=False))
+    with conn.transaction():
+        conn.execute("delete from clv.customer_scores where as_of_date = %s", (as_of,))
+        conn.execute("delete from clv.model_runs where as_of_date = %s", (as_of,))
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "insert into clv.model_runs values"
+                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        as_of, run.model, _json(run.parameters), run.log_likelihood,
+                        run.customers, run.fitted_customers, run.converged, run.message,
+                        run.used_fallback, run.parameters_from, fitted_at,
+                    )  # fmt: skip
+                    for run in runs
+                ],
+            )
+            columns = ", ".join(SCORE_COLUMNS)
+            with cursor.copy(f"copy clv.customer_scores ({columns}) from stdin (format csv)") as copy:
+                copy.write(csv.getbuffer())
+
+
+def _json(params: dict[str, float] | None) -> str | None:
+    return None if params is None else json.dumps(params)
+
+
+def _params_text(params: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {value:.4g}" for name, value in params.items())
