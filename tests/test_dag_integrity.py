@@ -30,3 +30,16 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag) -> None:
         for task in dag.tasks:
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id}: owner"
             assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
+
+
+def test_score_clv_runs_between_the_transform_and_marts_stages(dagbag) -> None:
+    dag = dagbag.dags["ladder_nightly"]
+    score = dag.get_task("score_clv")
+    upstream = score.get_flat_relative_ids(upstream=True)
+    downstream = score.get_flat_relative_ids(upstream=False)
+    assert {t for t in upstream if t.startswith("transform.")} == {
+        t.task_id for t in dag.tasks if t.task_id.startswith("transform.")
+    }
+    marts = {t.task_id for t in dag.tasks if t.task_id.startswith("marts.")}
+    assert marts and marts <= downstream and "marts_ready" in downstream
+    assert not any(t.startswith("marts.") for t in upstream)

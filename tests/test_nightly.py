@@ -1,5 +1,5 @@
-"""ladder_nightly for real: `airflow dags test` lands the demo company in raw and builds
-the marts for the run's as-of date, with the dbt project rendered by Cosmos."""
+"""ladder_nightly for real: `airflow dags test` lands the demo company in raw, builds the
+dbt stages (rendered by Cosmos) and scores CLV between them, for the run's as-of date."""
 
 from __future__ import annotations
 
@@ -41,4 +41,16 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         ).fetchone()
         assert (customers, as_of) == (DEMO["customers"], DEMO["end"])
         assert conn.execute("select count(*) from marts.whale_curve").fetchone() == (100,)
+        # score_clv ran between the two stages: tonight's fit scored every buyer.
+        assert conn.execute(
+            "select model, converged, used_fallback, parameters_from from clv.model_runs"
+            " order by model"
+        ).fetchall() == [
+            ("bgnbd", True, False, DEMO["end"]),
+            ("gamma_gamma", True, False, DEMO["end"]),
+        ]
+        buyers, scored = conn.execute(
+            "select count(frequency), count(p_alive) from marts.customer_value"
+        ).fetchone()
+        assert buyers == scored > 0
     assert "dbt_producer_watcher" in run.stdout + run.stderr

@@ -38,11 +38,9 @@ def url(warehouse) -> str:
 
 def write_summary(url: str, as_of: date, summary: CustomerSummary) -> None:
     """What dbt's int_customer_purchases_summarised holds for D (the columns score_clv reads)."""
-    rows = zip(
-        summary.customer_id, *(a.astype(int) for a in (summary.frequency, summary.recency, summary.T)),
-        [None if x == 0 else m for x, m in zip(summary.frequency, summary.mean_margin)],
-        strict=True,
-    )  # fmt: skip
+    whole = (summary.frequency.astype(int), summary.recency.astype(int), summary.T.astype(int))
+    margin = [None if x == 0 else m for x, m in zip(*whole[:1], summary.mean_margin, strict=True)]
+    rows = zip(summary.customer_id, *whole, margin, strict=True)
     with psycopg.connect(url) as conn:
         conn.execute(f"create schema if not exists intermediate; drop table if exists {SUMMARY}")
         conn.execute(
@@ -181,7 +179,8 @@ def test_without_any_good_fit_before_d_it_fails_and_writes_nothing(url, cdnow_da
     score_clv(D2, url)
     before = (runs(url), scores(url, D2))
     write_summary(url, D1, stuck())
-    with pytest.raises(LadderError, match=f"no earlier run converged.*nothing was written for {D1}"):
+    refused = f"no earlier run converged.*nothing was written for {D1}"
+    with pytest.raises(LadderError, match=refused):
         score_clv(D1, url)
     assert (runs(url), scores(url, D2)) == before and scores(url, D1) == {}
 

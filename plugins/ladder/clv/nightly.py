@@ -287,19 +287,27 @@ def _replace(
         conn.execute("delete from clv.model_runs where as_of_date = %s", (as_of,))
         with conn.cursor() as cursor:
             cursor.executemany(
-                "insert into clv.model_runs values"
-                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "insert into clv.model_runs values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
-                        as_of, run.model, _json(run.parameters), run.log_likelihood,
-                        run.customers, run.fitted_customers, run.converged, run.message,
-                        run.used_fallback, run.parameters_from, fitted_at,
-                    )  # fmt: skip
+                        as_of,
+                        run.model,
+                        _json(run.parameters),
+                        run.log_likelihood,
+                        run.customers,
+                        run.fitted_customers,
+                        run.converged,
+                        run.message,
+                        run.used_fallback,
+                        run.parameters_from,
+                        fitted_at,
+                    )
                     for run in runs
                 ],
             )
             columns = ", ".join(SCORE_COLUMNS)
-            with cursor.copy(f"copy clv.customer_scores ({columns}) from stdin (format csv)") as copy:
+            statement = f"copy clv.customer_scores ({columns}) from stdin (format csv)"
+            with cursor.copy(statement) as copy:
                 copy.write(csv.getbuffer())
 
 
