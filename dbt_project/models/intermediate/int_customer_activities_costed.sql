@@ -207,17 +207,33 @@ costed as (
             + joined.failures_lifetime * rates.payment_failure
             + joined.chargebacks_lifetime * rates.chargeback_fee
             + joined.charged_back_lifetime * rates.chargeback_loss, 2
-        ) as cost_to_serve_lifetime
+        ) as cost_to_serve_lifetime,
+        round(
+            joined.orders_lifetime * rates.order_handling
+            + joined.unpaid_shipping_lifetime * rates.delivery
+            + joined.returns_lifetime * rates.return_processing
+            + joined.failures_lifetime * rates.payment_failure
+            + joined.chargebacks_lifetime * rates.chargeback_fee
+            + joined.charged_back_lifetime * rates.chargeback_loss, 2
+        ) as purchase_cost_lifetime
 
     from joined
     cross join rates
 
 ),
 
+-- Purchase costs come with each purchase (handling, delivery, returns, payment
+-- trouble); service contacts come with the relationship, complaints about our own
+-- failures included. Net CLV projects the first kind per future purchase.
 totalled as (
 
     select
         *,
+        order_handling_cost_365d
+        + delivery_cost_365d
+        + return_processing_cost_365d
+        + payment_failure_cost_365d
+        + chargeback_cost_365d as purchase_cost_365d,
         order_handling_cost_365d
         + delivery_cost_365d
         + return_processing_cost_365d

@@ -25,7 +25,7 @@ scores as (
 ),
 
 -- A future purchase is expected to cost what this customer's purchases cost lately:
--- trailing cost-to-serve per trailing purchase day, or over the lifetime when the
+-- trailing purchase costs per trailing purchase day, or over the lifetime when the
 -- customer has not bought in the trailing window.
 cost_per_purchase as (
 
@@ -34,8 +34,8 @@ cost_per_purchase as (
         round(
             case
                 when purchases.purchase_days_365d > 0
-                    then activities.cost_to_serve_365d / purchases.purchase_days_365d
-                else activities.cost_to_serve_lifetime / purchases.purchase_days
+                    then activities.purchase_cost_365d / purchases.purchase_days_365d
+                else activities.purchase_cost_lifetime / purchases.purchase_days
             end,
             2
         ) as expected_cost_per_purchase

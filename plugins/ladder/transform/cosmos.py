@@ -21,6 +21,7 @@ from cosmos import (
     ProjectConfig,
     RenderConfig,
     TestBehavior,
+    TestIndirectSelection,
 )
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
@@ -28,6 +29,7 @@ from ladder import config
 from ladder.connections import WAREHOUSE
 from ladder.errors import LadderError
 from ladder.transform.dbt import DBT_PROJECT, venv_executable
+from ladder.transform.stages import INDIRECT_SELECTION
 
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
@@ -114,7 +116,9 @@ def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
             profile_mapping=WarehouseProfileMapping(),
         ),
         execution_config=ExecutionConfig(
-            execution_mode=mode, dbt_executable_path=venv_executable("dbt")
+            execution_mode=mode,
+            dbt_executable_path=venv_executable("dbt"),
+            test_indirect_selection=TestIndirectSelection(INDIRECT_SELECTION),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,

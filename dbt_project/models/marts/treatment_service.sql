@@ -1,0 +1,80 @@
+with
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('treatment_rules') }}
+    where system = 'service'
+
+),
+
+-- Every rule a customer meets; an empty rung, segment or flag in a rule matches anyone.
+matches as (
+
+    select
+        segments.customer_id,
+        segments.ladder_rung,
+        segments.value_segment,
+        segments.has_marketing_consent,
+        segments.ladder_rung_reason,
+        segments.value_segment_reason,
+        rules.priority,
+        rules.treatment_code,
+        rules.channel,
+        rules.offer,
+        rules.service_tier,
+        rules.flag,
+        rules.rationale
+
+    from segments
+    inner join rules
+        on
+            (rules.ladder_rung is null or rules.ladder_rung = segments.ladder_rung)
+            and (rules.value_segment is null or rules.value_segment = segments.value_segment)
+            and (
+                rules.flag is null
+                or (rules.flag = 'frustrated' and segments.is_frustrated)
+                or (rules.flag = 'at_risk' and segments.is_at_risk)
+                or (rules.flag = 'new_high_potential' and segments.is_new_high_potential)
+            )
+
+),
+
+-- The highest-priority match (the lowest number) is today's treatment.
+chosen as (
+
+    select distinct on (customer_id) *
+    from matches
+    order by customer_id, priority
+
+),
+
+final as (
+
+    select
+        customer_id,
+        treatment_code,
+        channel,
+        offer,
+        service_tier,
+        priority as rule_priority,
+        format(
+            '%s Rung %s: %s. Segment %s: %s.%s', rationale, ladder_rung, ladder_rung_reason,
+            value_segment, value_segment_reason,
+            case when flag is not null then format(' Flag: %s.', flag) else '' end
+        ) as reason,
+        ladder_rung,
+        value_segment,
+        has_marketing_consent,
+        {{ as_of_date() }} as as_of_date
+
+    from chosen
+
+)
+
+select * from final
