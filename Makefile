@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv warehouse-stop clean
+.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -53,7 +53,7 @@ airflow: venv
 	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	$(BIN)/airflow standalone
 
-bench: bench-generate bench-extract bench-transform bench-orchestration bench-clv
+bench: bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments
 
 bench-generate: venv
 	$(BIN)/python -m benchmarks.generate
@@ -76,3 +76,6 @@ bench-orchestration: venv
 
 bench-clv: venv
 	$(BIN)/python -m benchmarks.clv
+
+bench-segments: venv
+	$(BIN)/python -m benchmarks.segments

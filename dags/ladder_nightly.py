@@ -10,6 +10,10 @@ helpdesk export API (`ladder_helpdesk`, dlt `rest_api`) incrementally in the war
 schema `raw` (`ladder_warehouse`). dlt keeps its cursors in the warehouse, so any
 worker continues where the last run stopped; a rerun of D lands nothing new.
 
+**validate_raw**: Great Expectations checks raw as a whole (null keys, statuses, future
+timestamps, load volume against earlier loads, the abuse flag's share, the unit price's
+median). A failed gate fails the run before anything is built; Data Docs path in the log.
+
 **transform**: the dbt staging and intermediate models (and `ops.quarantine`),
 rendered by astronomer-cosmos from the project's manifest, each model's tests right
 after it. Unusable raw rows go to `ops.quarantine` with their reason.
@@ -20,7 +24,12 @@ does not converge scores with the last converged parameters from before D and sa
 (`used_fallback`); with none, the task fails and the marts keep yesterday's data.
 
 **marts**: the dbt marts BI reads (customer value, cost-to-serve, profitability, the
-whale curve), contracts enforced, every row for D. Outlet: the `marts` Asset.
+whale curve, segments, ladder and treatment lists), contracts enforced, every row for D.
+
+**validate_marts**: one segment and rung per customer, unique customers per list, the
+consent rule, no service tier below standard for being unprofitable, the quarantine
+rate, and the segment shares' drift since the previous run. Only then the `marts` Asset
+is updated (`marts_ready`), which is what publishing waits for.
 
 Connections that are not defined fall back to the demo systems (`make demo`).
 """
@@ -92,11 +101,31 @@ def ladder_nightly() -> None:
         print(result.render())
         return {"customers": result.customers, "used_fallback": result.used_fallback}
 
+    @task(execution_timeout=timedelta(minutes=30))
+    def validate_raw() -> None:
+        from ladder.quality.gates import gate_task
+
+        gate_task("raw")
+
+    @task(execution_timeout=timedelta(minutes=30))
+    def validate_marts() -> None:
+        from ladder.quality.gates import gate_task
+
+        gate_task("marts")
+
     @task(outlets=[MARTS])
     def marts_ready() -> None:
         """Marks the marts Asset updated, so BI refreshes can be scheduled on it."""
 
-    extract() >> transform >> score_clv() >> marts >> marts_ready()
+    (
+        extract()
+        >> validate_raw()
+        >> transform
+        >> score_clv()
+        >> marts
+        >> validate_marts()
+        >> marts_ready()
+    )
 
 
 ladder_nightly()

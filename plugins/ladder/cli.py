@@ -174,6 +174,12 @@ def _clv(args: argparse.Namespace) -> None:
         score_file(path, args.as_of, args.time_unit, columns, args.horizon, Path(args.out), rate)
 
 
+def _validate(args: argparse.Namespace) -> None:
+    from ladder.quality.gates import run_gate
+
+    print(run_gate(args.gate).render())
+
+
 def _demo(args: argparse.Namespace) -> None:
     from ladder.demo.run import run_demo
 
@@ -224,6 +230,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="build only this dbt selection (default: the transform stage, score_clv, the marts)",
     )
     transform.set_defaults(handler=_transform)
+
+    validate = groups.add_parser(
+        "validate", help="run a Great Expectations gate on the warehouse (validate_raw|marts)"
+    )
+    validate.add_argument("gate", choices=["raw", "marts"])
+    validate.set_defaults(handler=_validate)
 
     dbt = groups.add_parser("dbt", help="run any dbt command against the resolved warehouse")
     dbt.add_argument("--as-of", type=_date, help="pass the as-of date D to dbt")

@@ -1,0 +1,169 @@
+"""Running a gate: the suites of `suites.py` written into the GX file context in
+`expectations/`, validated against the resolved warehouse by one checkpoint per gate,
+with the Data Docs rebuilt under `quality.data_docs_dir`.
+
+The warehouse URL reaches GX only through the environment (the datasource's connection
+string is `${LADDER_GX_WAREHOUSE_URL}` in great_expectations.yml), never a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from ladder import config
+from ladder.errors import LadderError
+from ladder.quality.suites import GATES, Check
+
+log = logging.getLogger(__name__)
+
+CONTEXT_DIR = config.PROJECT_ROOT / "expectations"
+DATASOURCE = "warehouse"
+URL_VARIABLE = "LADDER_GX_WAREHOUSE_URL"
+DOCS_SITE = "ladder_data_docs"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    success: bool
+    evaluated: int
+    failures: tuple[str, ...]
+    data_docs: Path
+
+    def render(self) -> str:
+        verdict = "passed" if self.success else f"FAILED ({len(self.failures)} failing)"
+        lines = [f"validate_{self.gate}: {verdict}, {self.evaluated} expectations"]
+        lines += [f"  failed: {failure}" for failure in self.failures]
+        lines.append(f"  Data Docs: {self.data_docs}")
+        return "\n".join(lines)
+
+
+class GateFailed(LadderError):
+    """A gate found bad data: the run stops here, and nothing is published."""
+
+
+def run_gate(gate: str, warehouse_url: str | None = None) -> GateResult:
+    """Validate one gate's suites; raises GateFailed (with the Data Docs path) on failure."""
+    if gate not in GATES:
+        raise LadderError(f"unknown gate {gate!r}: use one of {', '.join(GATES)}")
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    os.environ[URL_VARIABLE] = _sqlalchemy_url(warehouse_url)
+    # GX logs every metric it registers at INFO: hundreds of lines per task.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = _context()
+    checkpoint = _checkpoint(context, gate, GATES[gate]())
+    result = checkpoint.run()
+    site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
+    docs = Path(site_url.removeprefix("file://")).resolve()
+    failures, evaluated = [], 0
+    for validation in result.run_results.values():
+        evaluated += validation.statistics["evaluated_expectations"]
+        suite = validation.suite_name
+        for outcome in validation.results:
+            if not outcome.success:
+                failures.append(f"{suite}: {_describe(outcome)}")
+    outcome = GateResult(gate, bool(result.success), evaluated, tuple(failures), docs)
+    log.info("Data Docs for validate_%s: %s", gate, docs)
+    if not outcome.success:
+        raise GateFailed(outcome.render())
+    return outcome
+
+
+def gate_task(gate: str) -> None:
+    """The Airflow task: bad data fails the run at once (a retry would find the same
+    data); an error reaching the warehouse is left to the task's retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        print(run_gate(gate).render())
+    except GateFailed as failed:
+        raise AirflowFailException(str(failed)) from None
+
+
+def _sqlalchemy_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
+
+
+def _context():
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=str(CONTEXT_DIR))
+    docs_dir = config.project_path(
+        config.section("quality").get("data_docs_dir", ".ladder/data_docs")
+    )
+    site = {
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        # Relative to the context's root, so great_expectations.yml stays machine-neutral.
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": os.path.relpath(docs_dir, context.root_directory),
+        },
+    }
+    sites = context.list_data_docs_sites()
+    if "local_site" in sites:
+        context.delete_data_docs_site("local_site")
+    if sites.get(DOCS_SITE) != site:
+        if DOCS_SITE in sites:
+            context.update_data_docs_site(DOCS_SITE, site)
+        else:
+            context.add_data_docs_site(DOCS_SITE, site)
+    return context
+
+
+def _checkpoint(context, gate: str, checks: list[Check]):
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except KeyError:
+        source = context.data_sources.add_postgres(
+            name=DATASOURCE, connection_string="${" + URL_VARIABLE + "}"
+        )
+    definitions = []
+    for check in checks:
+        asset_name = f"{check.schema}.{check.table}"
+        try:
+            asset = source.get_asset(asset_name)
+        except LookupError:
+            asset = source.add_table_asset(
+                name=asset_name, table_name=check.table, schema_name=check.schema
+            )
+        try:
+            batch = asset.get_batch_definition("whole_table")
+        except KeyError:
+            batch = asset.add_batch_definition_whole_table("whole_table")
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=check.suite, expectations=check.expectations)
+        )
+        definitions.append(
+            context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=check.suite, data=batch, suite=suite)
+            )
+        )
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"validate_{gate}",
+            validation_definitions=definitions,
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+
+
+def _describe(outcome) -> str:
+    expectation = outcome.expectation_config
+    what = expectation.description or expectation.type
+    column = expectation.kwargs.get("column")
+    found = outcome.result.get("observed_value", outcome.result.get("unexpected_count"))
+    subject = f"{column}: " if column else ""
+    return f"{subject}{what} (found {found})" if found is not None else f"{subject}{what}"

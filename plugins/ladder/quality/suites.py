@@ -1,0 +1,219 @@
+"""What each gate checks (DESIGN §8), as GX expectation suites over warehouse tables.
+
+Every check states a rule about the whole table, so a few malformed rows (which staging
+quarantines with their reason) never fail a gate, but a systematic break does: a flag
+set on everything, a currency in cents, a load ten times the usual, a segment share
+that swings overnight. The suites are defined here and written into the file context
+on every run, so `expectations/` always holds what ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ladder import config
+from ladder.errors import LadderError
+
+RAW_TABLES = (
+    "shop_customers", "shop_orders", "shop_order_lines", "shop_returns",
+    "shop_payment_events", "shop_referrals", "shop_marketing_consent",
+    "helpdesk_tickets", "helpdesk_interactions", "helpdesk_surveys",
+)  # fmt: skip
+
+
+# The quarantine reason of rows that are fine, only recorded after the run's date.
+LATER = "recorded on or after the as-of date"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One suite: a table and its expectations (GX expectation objects)."""
+
+    suite: str
+    schema: str
+    table: str
+    expectations: list[Any]
+
+
+def _threshold(section: str, name: str) -> Any:
+    value = config.section("quality").get(section, {}).get(name)
+    if value is None:
+        raise LadderError(
+            f"{config.config_path()}: quality.{section}.{name} is missing; see the "
+            "README (Quality gates) for what it means"
+        )
+    return value
+
+
+def _rows(query: str, description: str) -> Any:
+    import great_expectations.expectations as gxe
+
+    return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
+
+
+def _volume(table: str, factor: float) -> Any:
+    """The latest load brought at most `factor` times the average of the loads before."""
+    return _rows(
+        f"""
+        with per_load as (
+            select _dlt_load_id, count(*) as landed from {{batch}} group by 1
+        ),
+        ranked as (
+            select landed, row_number() over (order by _dlt_load_id desc) as age
+            from per_load
+        )
+        select latest.landed, avg(earlier.landed) as usual
+        from ranked as latest
+        cross join ranked as earlier
+        where latest.age = 1 and earlier.age > 1
+        group by latest.landed
+        having latest.landed > {factor} * avg(earlier.landed)
+        """,
+        f"the latest load of {table} is at most {factor}x the average earlier load",
+    )
+
+
+def _future(table: str, share: float) -> Any:
+    return _rows(
+        f"select share from (select avg(case when updated_at > now() then 1.0 else 0 end)"
+        f" as share from {{batch}}) as s where share > {share}",
+        f"at most {share:.1%} of {table} rows are updated in the future",
+    )
+
+
+def raw_checks() -> list[Check]:
+    import great_expectations.expectations as gxe
+
+    abuse = _threshold("raw", "max_abuse_share")
+    low, high = _threshold("raw", "unit_price_median")
+    factor = _threshold("raw", "max_volume_factor")
+    future = _threshold("raw", "max_future_share")
+    return [
+        Check("raw_shop_orders", "raw", "shop_orders", [
+            gxe.ExpectTableRowCountToBeBetween(min_value=1),
+            gxe.ExpectColumnValuesToNotBeNull(column="order_id", mostly=0.99),
+            gxe.ExpectColumnValuesToNotBeNull(column="customer_id", mostly=0.99),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="status", value_set=["completed", "cancelled"], mostly=0.99
+            ),
+            _future("shop_orders", future),
+            _volume("shop_orders", factor),
+        ]),
+        Check("raw_shop_order_lines", "raw", "shop_order_lines", [
+            gxe.ExpectColumnValuesToNotBeNull(column="order_id", mostly=0.99),
+            _rows(
+                "select median from (select percentile_cont(0.5) within group"
+                " (order by unit_price) as median from {batch}) as m"
+                f" where median not between {low} and {high}",
+                f"the median unit price lies between {low} and {high} (not in cents)",
+            ),
+            _volume("shop_order_lines", factor),
+        ]),
+        Check("raw_shop_customers", "raw", "shop_customers", [
+            gxe.ExpectTableRowCountToBeBetween(min_value=1),
+            gxe.ExpectColumnValuesToNotBeNull(column="customer_id", mostly=0.99),
+            _future("shop_customers", future),
+        ]),
+        Check("raw_helpdesk_interactions", "raw", "helpdesk_interactions", [
+            gxe.ExpectColumnValuesToNotBeNull(column="interaction_id", mostly=0.99),
+            _rows(
+                "select share from (select avg(case when abuse_reported then 1.0 else 0 end)"
+                f" as share from {{batch}}) as s where share > {abuse}",
+                f"at most {abuse:.0%} of interactions are flagged abusive",
+            ),
+            _future("helpdesk_interactions", future),
+            _volume("helpdesk_interactions", factor),
+        ]),
+    ]  # fmt: skip
+
+
+def marts_checks() -> list[Check]:
+    import great_expectations.expectations as gxe
+
+    quarantine = _threshold("marts", "max_quarantine_rate")
+    raw_rows = " + ".join(f"(select count(*) from raw.{t})" for t in RAW_TABLES)
+    segments = ["good", "bad", "ugly", "unproven"]
+    rungs = ["Terrorist", "Toxic", "Prospect", "Customer", "Client", "Supporter", "Advocate"]
+    return [
+        Check("marts_customer_segments", "marts", "customer_segments", [
+            gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
+            gxe.ExpectColumnValuesToBeInSet(column="value_segment", value_set=segments),
+            gxe.ExpectColumnValuesToBeInSet(column="ladder_rung", value_set=rungs),
+            _rows(
+                "select segmented, customers from (select count(*) as segmented from {batch})"
+                " as s cross join (select count(*) as customers from marts.dim_customers) as c"
+                " where segmented <> customers",
+                "one segment and one rung for every customer",
+            ),
+        ]),
+        Check("ops_quarantine", "ops", "quarantine", [
+            # Rows recorded on or after D are not bad, only not known yet (a backfill
+            # of an old D quarantines everything since): they count on neither side.
+            _rows(
+                f"""
+                with quarantined as (
+                    select
+                        count(*) filter (where reason <> '{LATER}') as rejected,
+                        count(*) filter (where reason = '{LATER}') as later
+                    from {{batch}}
+                )
+                select rejected, raw_rows
+                from quarantined
+                cross join (select {raw_rows} as raw_rows) as raw
+                where rejected > {quarantine} * (raw_rows - later)
+                """,
+                f"at most {quarantine:.0%} of the raw rows known at D are quarantined",
+            ),
+        ]),
+        Check("marts_segment_runs", "marts", "segment_runs", [
+            _rows(
+                """
+                with runs as (
+                    select
+                        *,
+                        lag(as_of_date) over by_date as previous_as_of,
+                        lag(good_share) over by_date as previous_good,
+                        lag(bad_share) over by_date as previous_bad,
+                        lag(ugly_share) over by_date as previous_ugly,
+                        lag(unproven_share) over by_date as previous_unproven
+                    from {batch}
+                    window by_date as (order by as_of_date)
+                )
+                select runs.*
+                from runs
+                cross join staging.segment_thresholds as limits
+                where
+                    runs.as_of_date = (select max(as_of_date) from marts.customer_segments)
+                    and greatest(
+                        abs(good_share - previous_good), abs(bad_share - previous_bad),
+                        abs(ugly_share - previous_ugly),
+                        abs(unproven_share - previous_unproven)
+                    ) > limits.segment_share_drift_max
+                """,
+                "no value segment's share moved more than segment_share_drift_max since the"
+                " previous run",
+            ),
+        ]),
+        Check("marts_treatment_marketing", "marts", "treatment_marketing", [
+            gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
+            _rows(
+                "select list.customer_id from {batch} as list"
+                " left join marts.dim_customers as customers using (customer_id)"
+                " where list.treatment_code <> 'SUPPRESS_PROMOTIONS'"
+                " and not coalesce(customers.has_marketing_consent, false)",
+                "only customers with marketing consent, except the suppression list",
+            ),
+        ]),
+        Check("marts_treatment_service", "marts", "treatment_service", [
+            gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
+            _rows(
+                "select customer_id from {batch} where service_tier not in"
+                " ('standard', 'priority') and ladder_rung <> 'Terrorist'",
+                "nobody below the standard service tier for being unprofitable",
+            ),
+        ]),
+    ]  # fmt: skip
+
+
+GATES = {"raw": raw_checks, "marts": marts_checks}
