@@ -127,7 +127,11 @@ def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
             # One Asset for the marts (in the DAG), not one per model named by host.
             emit_datasets=False,
         ),
-        operator_args={"vars": {"as_of_date": AS_OF_DATE}},
+        # The watcher's producer takes its dbt flags from here, not from ExecutionConfig.
+        operator_args={
+            "vars": {"as_of_date": AS_OF_DATE},
+            "indirect_selection": INDIRECT_SELECTION,
+        },
     )
     if mode == ExecutionMode.WATCHER:
         # Cosmos orders the producer (the one `dbt build`) before the model sensors only
