@@ -1,10 +1,15 @@
-"""The headline numbers of a build, as `make demo` prints them."""
+"""The headline numbers of a build, as `make demo` prints them: value and the whale
+curve, predicted CLV, the ladder, the value segments, the treatment lists, and where the
+quality gates' Data Docs are."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+
+RUNG_ORDER = ["Advocate", "Supporter", "Client", "Customer", "Prospect", "Toxic", "Terrorist"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,12 @@ class Headline:
     top_fifth_share: Decimal | None
     peak_share: Decimal | None
     peak_percentile: int | None
+    clv: Decimal
+    net_clv: Decimal
+    rungs: dict[str, int]
+    segments: dict[str, int]
+    treatments: dict[str, list[tuple[str, int]]]  # list -> (treatment, customers)
+    data_docs: Path
 
     def render(self) -> str:
         def pct(share: Decimal | None) -> str:
@@ -34,6 +45,22 @@ class Headline:
                 f"  profit from top 20 %   {pct(self.top_fifth_share):>14}",
                 f"  whale curve peak       {pct(self.peak_share):>14}"
                 + (f" at the top {self.peak_percentile} %" if self.peak_percentile else ""),
+                f"  predicted CLV, 365 d   {self.clv:>14,.2f} (net of cost-to-serve "
+                f"{self.net_clv:,.2f})",
+                "the loyalty ladder (marts.customer_segments):",
+                *(f"  {rung:<22} {self.rungs.get(rung, 0):>14,}" for rung in RUNG_ORDER),
+                "value segments:",
+                *(
+                    f"  {name:<22} {count:>14,} {count / self.customers:>7.1%}"
+                    for name, count in self.segments.items()
+                ),
+                *(
+                    line
+                    for name, codes in self.treatments.items()
+                    for line in [f"{name} ({sum(n for _, n in codes):,} customers):"]
+                    + [f"  {code:<22} {count:>14,}" for code, count in codes]
+                ),
+                f"quality gates' Data Docs: {self.data_docs}",
             ]
         )
 
@@ -54,6 +81,31 @@ def headline(warehouse_url: str) -> Headline:
             "max(cumulative_profit_share) filter (where is_peak), "
             "max(percentile) filter (where is_peak) from marts.whale_curve"
         ).fetchone()
+        clv, net_clv = conn.execute(
+            "select coalesce(sum(clv_365d), 0), coalesce(sum(net_clv_365d), 0)"
+            " from marts.customer_value"
+        ).fetchone()
+        rungs = dict(conn.execute(
+            "select ladder_rung, count(*) from marts.customer_segments group by 1"
+        ).fetchall())  # fmt: skip
+        segments = dict(conn.execute(
+            "select value_segment, count(*) from marts.customer_segments group by 1 order by 2 desc"
+        ).fetchall())  # fmt: skip
+        treatments = {
+            f"treatment_{system}": conn.execute(
+                f"select treatment_code, count(*) from marts.treatment_{system}"
+                " group by 1 order by 2 desc, 1"
+            ).fetchall()
+            for system in ("marketing", "service")
+        }
     return Headline(
-        as_of, customers, buyers, revenue, margin, cost, top_fifth, peak, peak_percentile
-    )
+        as_of, customers, buyers, revenue, margin, cost, top_fifth, peak, peak_percentile,
+        clv, net_clv, rungs, segments, treatments, data_docs_index(),
+    )  # fmt: skip
+
+
+def data_docs_index() -> Path:
+    from ladder import config
+
+    folder = config.section("quality").get("data_docs_dir", ".ladder/data_docs")
+    return config.project_path(folder) / "index.html"
