@@ -43,3 +43,18 @@ def test_score_clv_runs_between_the_transform_and_marts_stages(dagbag) -> None:
     marts = {t.task_id for t in dag.tasks if t.task_id.startswith("marts.")}
     assert marts and marts <= downstream and "marts_ready" in downstream
     assert not any(t.startswith("marts.") for t in upstream)
+
+
+def test_the_gates_guard_the_build_and_the_marts_asset(dagbag) -> None:
+    dag = dagbag.dags["ladder_nightly"]
+    raw_gate = dag.get_task("validate_raw")
+    assert {"extract.sales", "extract.helpdesk"} <= raw_gate.get_flat_relative_ids(upstream=True)
+    built_after = raw_gate.get_flat_relative_ids(upstream=False)
+    assert {
+        t.task_id for t in dag.tasks if t.task_id.startswith(("transform.", "marts."))
+    } <= built_after
+    marts_gate = dag.get_task("validate_marts")
+    assert {t.task_id for t in dag.tasks if t.task_id.startswith("marts.")} <= (
+        marts_gate.get_flat_relative_ids(upstream=True)
+    )
+    assert marts_gate.get_flat_relative_ids(upstream=False) == {"marts_ready"}
