@@ -119,15 +119,24 @@ service_use as (
 
 ),
 
-latest_survey as (
+ranked_surveys as (
 
-    select distinct on (customer_id)
+    select
         customer_id,
         nps as latest_nps,
-        answered_at as latest_nps_at
+        answered_at as latest_nps_at,
+        row_number() over (
+            partition by customer_id order by answered_at desc, survey_id desc
+        ) as recency_rank
 
     from surveys
-    order by customer_id, answered_at desc, survey_id desc
+
+),
+
+latest_survey as (
+
+    select * from ranked_surveys
+    where recency_rank = 1
 
 ),
 

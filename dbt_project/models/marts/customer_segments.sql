@@ -174,64 +174,92 @@ final as (
             when 'Advocate' then 7
         end as ladder_level,
         case ladder_rung
-            when 'Terrorist' then
-                case
-                    when fraud_chargebacks > 0
-                        then format('%s chargeback(s) confirmed as fraud in %s days',
-                            fraud_chargebacks, abuse_window_days)
-                    else format('%s abuse reports from %s different agents in %s days',
-                        abuse_reports, abuse_reporting_agents, abuse_window_days)
-                end
-            when 'Toxic' then
-                format(
-                    'trailing profit %s; cost-to-serve %s above net revenue %s; %s',
-                    profit_365d, cost_to_serve_365d, net_revenue_365d,
+            when 'Terrorist'
+                then
                     case
-                        when returns_heavily
-                            then format('%s returns on %s orders', returns_365d,
-                                completed_orders_365d)
-                        else format('%s service contacts not about a complaint',
-                            non_complaint_contacts_365d)
+                        when fraud_chargebacks > 0
+                            then format(
+                                '%s chargeback(s) confirmed as fraud in %s days',
+                                fraud_chargebacks, abuse_window_days
+                            )
+                        else format(
+                            '%s abuse reports from %s different agents in %s days',
+                            abuse_reports, abuse_reporting_agents, abuse_window_days
+                        )
                     end
-                )
-            when 'Advocate' then
-                case
-                    when latest_nps >= promoter_nps_min
-                        then format('active buyer, latest NPS %s', latest_nps)
-                    else format('active buyer who referred %s customer(s) who bought',
-                        referred_buyers)
-                end
-            when 'Supporter' then
-                format('regular buyer (%s purchase days in 365), latest NPS %s',
-                    purchase_days_365d, latest_nps)
-            when 'Client' then
-                format('%s purchase days in 365, P(alive) %s', purchase_days_365d,
-                    round(cast(p_alive as numeric), 2))
-            when 'Customer' then
-                format('has bought; %s purchase days in 365, P(alive) %s', purchase_days_365d,
-                    round(cast(p_alive as numeric), 2))
+            when 'Toxic'
+                then
+                    format(
+                        'trailing profit %s; cost-to-serve %s above net revenue %s; %s',
+                        profit_365d, cost_to_serve_365d, net_revenue_365d,
+                        case
+                            when returns_heavily
+                                then format(
+                                    '%s returns on %s orders', returns_365d,
+                                    completed_orders_365d
+                                )
+                            else format(
+                                '%s service contacts not about a complaint',
+                                non_complaint_contacts_365d
+                            )
+                        end
+                    )
+            when 'Advocate'
+                then
+                    case
+                        when latest_nps >= promoter_nps_min
+                            then format('active buyer, latest NPS %s', latest_nps)
+                        else format(
+                            'active buyer who referred %s customer(s) who bought',
+                            referred_buyers
+                        )
+                    end
+            when 'Supporter'
+                then
+                    format(
+                        'regular buyer (%s purchase days in 365), latest NPS %s',
+                        purchase_days_365d, latest_nps
+                    )
+            when 'Client'
+                then
+                    format(
+                        '%s purchase days in 365, P(alive) %s', purchase_days_365d,
+                        round(cast(p_alive as numeric), 2)
+                    )
+            when 'Customer'
+                then
+                    format(
+                        'has bought; %s purchase days in 365, P(alive) %s', purchase_days_365d,
+                        round(cast(p_alive as numeric), 2)
+                    )
             else 'registered, no purchase before D'
         end as ladder_rung_reason,
         is_frustrated,
         case
             when is_frustrated
-                then format('%s complaint(s), %s low-satisfaction ticket(s) in %s days; '
+                then format(
+                    '%s complaint(s), %s low-satisfaction ticket(s) in %s days; '
                     'no abuse', recent_complaints, recent_low_satisfaction,
-                    frustrated_window_days)
+                    frustrated_window_days
+                )
         end as frustrated_reason,
         coalesce(is_at_risk, false) as is_at_risk,
         case
             when is_at_risk
-                then format('lifetime margin %s in the top %s%% of buyers; P(alive) %s < %s',
+                then format(
+                    'lifetime margin %s in the top %s%% of buyers; P(alive) %s < %s',
                     gross_margin_lifetime, round(100 * at_risk_value_share),
-                    round(cast(p_alive as numeric), 2), at_risk_p_alive_max)
+                    round(cast(p_alive as numeric), 2), at_risk_p_alive_max
+                )
         end as at_risk_reason,
         is_new_high_potential,
         case
             when is_new_high_potential
-                then format('first purchase on %s; predicted CLV %s in the top %s%% of new '
+                then format(
+                    'first purchase on %s; predicted CLV %s in the top %s%% of new '
                     'customers', first_purchase_day, clv_365d,
-                    round(100 * new_high_potential_share))
+                    round(100 * new_high_potential_share)
+                )
         end as new_high_potential_reason,
         has_marketing_consent,
         {{ as_of_date() }} as as_of_date

@@ -1,10 +1,9 @@
 {#-
     SCD2 by as-of date, rebuilt around D on every run: the versions before D and from the
-    next recorded run N on are kept, [D, N) takes D's state, and adjacent versions with
-    the same state merge. So a rerun of D changes nothing, and a backfill of an older D
+    next recorded run N on are kept, [D, N) takes D's state, and adjacent versions in the
+    same state merge. So a rerun of D changes nothing, and a backfill of an older D
     splits the version it falls in without touching later ones.
 -#}
--- depends_on: {{ ref('segment_runs') }}
 {{
     config(
         materialized='incremental',
@@ -23,8 +22,6 @@ today as (
 
 ),
 
-{% if is_incremental() %}
-
 runs as (
 
     select * from {{ ref('segment_runs') }}
@@ -39,6 +36,7 @@ next_run as (
 
 ),
 
+-- The versions so far, open ends as infinity; none on the first build.
 versions as (
 
     select
@@ -49,10 +47,16 @@ versions as (
         valid_from,
         coalesce(valid_to, cast('infinity' as date)) as valid_to
 
-    from {{ this }}
+    {% if is_incremental() %}
+        from {{ this }}
+    {% else %}
+        from today
+        where false
+    {% endif %}
 
 ),
 
+-- What is kept: the versions before D, and from the next recorded run on.
 kept as (
 
     select
@@ -82,8 +86,6 @@ kept as (
 
 ),
 
-{% endif %}
-
 pieces as (
 
     select
@@ -92,52 +94,68 @@ pieces as (
         today.ladder_rung,
         today.ladder_level,
         {{ as_of_date() }} as valid_from,
-        {% if is_incremental() %}
-            next_run.next_as_of as valid_to
-        {% else %}
-            cast('infinity' as date) as valid_to
-        {% endif %}
+        next_run.next_as_of as valid_to
 
     from today
-    {% if is_incremental() %}
-        cross join next_run
+    cross join next_run
 
     union all
 
     select * from kept
-    {% endif %}
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(value_segment) over (partition by customer_id order by valid_from)
+            as previous_segment,
+        lag(ladder_rung) over (partition by customer_id order by valid_from)
+            as previous_rung,
+        lag(valid_to) over (partition by customer_id order by valid_from)
+            as previous_valid_to
+
+    from pieces
+    where valid_from < valid_to
 
 ),
 
 -- Gaps and islands: a new version starts where the state changes or time jumps.
-flagged as (
-
-    select
-        *,
-        case
-            when
-                lag(value_segment) over by_time is distinct from value_segment
-                or lag(ladder_rung) over by_time is distinct from ladder_rung
-                or lag(valid_to) over by_time is distinct from valid_from
-                then 1
-            else 0
-        end as starts_version
-
-    from pieces
-    where valid_from < valid_to
-    window by_time as (partition by customer_id order by valid_from)
-
-),
-
 numbered as (
 
     select
         *,
-        sum(starts_version) over (
+        sum(
+            case
+                when
+                    previous_segment is distinct from value_segment
+                    or previous_rung is distinct from ladder_rung
+                    or previous_valid_to is distinct from valid_from
+                    then 1
+                else 0
+            end
+        ) over (
             partition by customer_id order by valid_from rows unbounded preceding
         ) as version_number
 
-    from flagged
+    from with_previous
+
+),
+
+merged as (
+
+    select
+        customer_id,
+        version_number,
+        value_segment,
+        ladder_rung,
+        ladder_level,
+        min(valid_from) as valid_from,
+        max(valid_to) as valid_to
+
+    from numbered
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -148,12 +166,11 @@ final as (
         value_segment,
         ladder_rung,
         ladder_level,
-        min(valid_from) as valid_from,
-        nullif(max(valid_to), cast('infinity' as date)) as valid_to,
-        max(valid_to) = cast('infinity' as date) as is_current
+        valid_from,
+        nullif(valid_to, cast('infinity' as date)) as valid_to,
+        valid_to = cast('infinity' as date) as is_current
 
-    from numbered
-    group by customer_id, version_number, value_segment, ladder_rung, ladder_level
+    from merged
 
 )
 

@@ -34,8 +34,8 @@ matches as (
     from segments
     inner join rules
         on
-            (rules.ladder_rung is null or rules.ladder_rung = segments.ladder_rung)
-            and (rules.value_segment is null or rules.value_segment = segments.value_segment)
+            (rules.ladder_rung is null or segments.ladder_rung = rules.ladder_rung)
+            and (rules.value_segment is null or segments.value_segment = rules.value_segment)
             and (
                 rules.flag is null
                 or (rules.flag = 'frustrated' and segments.is_frustrated)
@@ -46,11 +46,20 @@ matches as (
 ),
 
 -- The highest-priority match (the lowest number) is today's treatment.
+ranked as (
+
+    select
+        *,
+        row_number() over (partition by customer_id order by priority) as match_rank
+
+    from matches
+
+),
+
 chosen as (
 
-    select distinct on (customer_id) *
-    from matches
-    order by customer_id, priority
+    select * from ranked
+    where match_rank = 1
 
 ),
 
