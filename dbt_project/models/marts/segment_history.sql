@@ -39,17 +39,23 @@ next_run as (
 -- The versions so far, open ends as infinity; none on the first build.
 versions as (
 
-    select
-        customer_id,
-        value_segment,
-        ladder_rung,
-        ladder_level,
-        valid_from,
-        coalesce(valid_to, cast('infinity' as date)) as valid_to
-
     {% if is_incremental() %}
+        select
+            customer_id,
+            value_segment,
+            ladder_rung,
+            ladder_level,
+            valid_from,
+            coalesce(valid_to, cast('infinity' as date)) as valid_to
         from {{ this }}
     {% else %}
+        select
+            customer_id,
+            value_segment,
+            ladder_rung,
+            ladder_level,
+            cast(null as date) as valid_from,
+            cast(null as date) as valid_to
         from today
         where false
     {% endif %}
