@@ -82,17 +82,32 @@ def _demo_data(args: argparse.Namespace) -> None:
 
 def _sandbox(args: argparse.Namespace) -> None:
     from ladder import config
-    from ladder.sandbox.helpdesk import Faults, serve
-    from ladder.warehouse import resolve_warehouse
+    from ladder.sandbox.http import Faults
 
-    settings = config.section("sources")["helpdesk"]["sandbox"]
-    database = args.database or config.section("demo").get("helpdesk_database", "helpdesk")
     faults = Faults(
         error_rate=args.fault_rate,
         slow_rate=args.slow_rate,
         drop_rate=args.drop_rate,
         seed=args.seed,
     )
+    if args.system != "helpdesk":
+        from ladder.sandbox import destinations
+
+        settings = config.section("destinations")[args.system]["sandbox"]
+        port = args.port or int(settings["port"])
+        state = config.project_path(args.state or settings["state"])
+        print(f"{args.system} sandbox on http://127.0.0.1:{port}, state in {state}"
+              " (Ctrl-C stops it)", flush=True)  # fmt: skip
+        destinations.serve(args.system, state, args.token or settings["token"], port,
+                           args.max_batch or int(settings["max_batch"]), args.rate_limit,
+                           faults)  # fmt: skip
+        return
+
+    from ladder.sandbox.helpdesk import serve
+    from ladder.warehouse import resolve_warehouse
+
+    settings = config.section("sources")["helpdesk"]["sandbox"]
+    database = args.database or config.section("demo").get("helpdesk_database", "helpdesk")
     port = args.port or int(settings["port"])
     print(f"helpdesk sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
     serve(
@@ -270,11 +285,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     clv_score.add_argument("--out", required=True, metavar="SCORES.csv")
 
-    sandbox = groups.add_parser("sandbox", help="serve a local stand-in of a source system")
-    sandbox.add_argument("system", choices=["helpdesk"])
+    sandbox = groups.add_parser(
+        "sandbox", help="serve a local stand-in of a source or destination system"
+    )
+    sandbox.add_argument("system", choices=["helpdesk", "marketing", "service"])
     sandbox.add_argument("--port", type=_positive_int)
     sandbox.add_argument("--token", help="the bearer token clients must send")
-    sandbox.add_argument("--database", help="serve this database (default: the demo's)")
+    sandbox.add_argument("--database", help="helpdesk: serve this database (default: the demo's)")
+    sandbox.add_argument("--state", help="marketing, service: the SQLite file holding the state")
+    sandbox.add_argument(
+        "--max-batch", type=_positive_int, help="marketing, service: records per batch, then 413"
+    )
     sandbox.add_argument("--rate-limit", type=float, help="requests per second, then 429")
     sandbox.add_argument("--fault-rate", type=_rate, default=0.0, help="share of 503 answers")
     sandbox.add_argument("--slow-rate", type=_rate, default=0.0, help="share of slow answers")

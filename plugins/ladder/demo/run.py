@@ -61,37 +61,52 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-class HelpdeskSandbox:
-    """The sandbox as a child process, for as long as a `with` block runs."""
+class SandboxProcess:
+    """A sandbox (`ladder sandbox <system>`) as a child process, for as long as a `with`
+    block runs."""
 
     def __init__(
-        self, port: int, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+        self,
+        system: str,
+        port: int,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.system = system
         self.port = port
         self.extra_args = extra_args
         self.env = env
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> HelpdeskSandbox:
-        command = [sys.executable, "-m", "ladder.cli", "sandbox", "helpdesk",
+    def __enter__(self) -> SandboxProcess:
+        command = [sys.executable, "-m", "ladder.cli", "sandbox", self.system,
                    "--port", str(self.port), *self.extra_args]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise LadderError(f"the helpdesk sandbox exited at start (port {self.port} taken?)")
+                raise LadderError(
+                    f"the {self.system} sandbox exited at start (port {self.port} taken?)"
+                )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1):
                     return self
             except OSError:
                 time.sleep(0.2)
         self.__exit__()
-        raise LadderError(f"the helpdesk sandbox did not answer on port {self.port} in 60 s")
+        raise LadderError(f"the {self.system} sandbox did not answer on port {self.port} in 60 s")
 
     def __exit__(self, *exc_info) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+class HelpdeskSandbox(SandboxProcess):
+    def __init__(
+        self, port: int, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> None:
+        super().__init__("helpdesk", port, extra_args, env)
 
 
 def run_demo() -> None:

@@ -16,15 +16,14 @@ answers, slow answers and connections dropped half-way through a body.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
-import random
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from ladder.sandbox.http import Faults, add_guard
 
 MAX_PAGE = 1000
 
@@ -44,37 +43,6 @@ ENTITIES = {
         Entity("surveys", "surveys", "survey_id"),
     )
 }
-
-
-@dataclass(frozen=True)
-class Faults:
-    """Per request: the chance of a 5xx, of a slow answer and of a dropped connection."""
-
-    error_rate: float = 0.0
-    slow_rate: float = 0.0
-    slow_seconds: float = 0.5
-    drop_rate: float = 0.0
-    seed: int | None = None
-
-
-class _RateLimiter:
-    """A token bucket over all clients: `per_second` requests, bursts of as many."""
-
-    def __init__(self, per_second: float) -> None:
-        self.per_second = per_second
-        self.tokens = per_second
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.per_second, self.tokens + (now - self.updated) * self.per_second)
-            self.updated = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return True
-            return False
 
 
 def encode_cursor(state: dict) -> str:
@@ -102,14 +70,13 @@ def _parse_time(name: str, value: str) -> str:
 
 
 def create_app(database_url: str, token: str, rate_limit: float | None = None,
-               faults: Faults = Faults()):  # fmt: skip
+               faults: Faults | None = None):  # fmt: skip
     import psycopg
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.responses import JSONResponse, Response
 
     app = FastAPI(title="Ladder helpdesk sandbox", docs_url=None, redoc_url=None)
-    limiter = _RateLimiter(rate_limit) if rate_limit else None
-    chance = random.Random(faults.seed)
+    add_guard(app, token, rate_limit, faults or Faults())
     local = threading.local()
 
     def connection() -> psycopg.Connection:
@@ -118,29 +85,6 @@ def create_app(database_url: str, token: str, rate_limit: float | None = None,
         if conn is None or conn.closed:
             conn = local.conn = psycopg.connect(database_url, autocommit=True)
         return conn
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        if request.url.path == "/health":
-            return await call_next(request)
-        if request.headers.get("authorization") != f"Bearer {token}":
-            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-        if limiter and not limiter.allow():
-            return JSONResponse({"error": "rate limit exceeded"}, status_code=429,
-                                headers={"Retry-After": "1"})  # fmt: skip
-        roll = chance.random()
-        if roll < faults.error_rate:
-            return JSONResponse({"error": "injected fault"}, status_code=503)
-        if roll < faults.error_rate + faults.slow_rate:
-            await asyncio.sleep(faults.slow_seconds)
-        response = await call_next(request)
-        if faults.drop_rate and chance.random() < faults.drop_rate:
-            return _DroppedResponse(response)
-        return response
-
-    @app.get("/health")
-    def health() -> dict:
-        return {"status": "ok"}
 
     @app.get("/api/{entity}/export")
     def export(
@@ -206,25 +150,6 @@ def _page(conn, entity: Entity, state: dict, per_page: int) -> str:
         f'"end_of_stream": {json.dumps(end_of_stream)}}}'
     )
     return body
-
-
-class _DroppedResponse:
-    """Sends the headers and half the body, then breaks the connection."""
-
-    def __init__(self, response) -> None:
-        self.response = response
-
-    async def __call__(self, scope, receive, send) -> None:
-        body = b""
-        async for chunk in self.response.body_iterator:
-            body += chunk
-        headers = [(k.encode(), v.encode()) for k, v in self.response.headers.items()
-                   if k.lower() != "content-length"]  # fmt: skip
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body[: len(body) // 2],
-                    "more_body": True})  # fmt: skip
-        raise ConnectionAbortedError("injected dropped connection")
 
 
 def serve(database_url: str, token: str, host: str, port: int, rate_limit: float | None,
