@@ -189,6 +189,15 @@ def _clv(args: argparse.Namespace) -> None:
         score_file(path, args.as_of, args.time_unit, columns, args.horizon, Path(args.out), rate)
 
 
+def _publish(args: argparse.Namespace) -> None:
+    from ladder.publish.run import publish
+
+    for result in publish(
+        args.as_of, args.list, dry_run=args.dry_run, full_resync=args.full_resync
+    ):
+        print(result.render())
+
+
 def _validate(args: argparse.Namespace) -> None:
     from ladder.quality.gates import run_gate
 
@@ -245,6 +254,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="build only this dbt selection (default: the transform stage, score_clv, the marts)",
     )
     transform.set_defaults(handler=_transform)
+
+    publish = groups.add_parser(
+        "publish", help="send today's treatment lists to their systems (only what changed)"
+    )
+    publish.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
+    publish.add_argument("--list", nargs="+", choices=["marketing", "service"],
+                         help="only these lists (default: both)")  # fmt: skip
+    publish.add_argument("--dry-run", action="store_true",
+                         help="compute and print the diff, send nothing")  # fmt: skip
+    publish.add_argument("--full-resync", action="store_true",
+                         help="send every record again, not only the changes")  # fmt: skip
+    publish.set_defaults(handler=_publish)
 
     validate = groups.add_parser(
         "validate", help="run a Great Expectations gate on the warehouse (validate_raw|marts)"

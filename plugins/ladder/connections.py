@@ -17,11 +17,15 @@ from urllib.parse import quote, urlencode
 WAREHOUSE = "ladder_warehouse"
 SALES_DB = "ladder_sales_db"
 HELPDESK = "ladder_helpdesk"
+MARKETING = "ladder_marketing"
+SERVICE = "ladder_service"
 
 CONNECTION_IDS: dict[str, str] = {
     WAREHOUSE: "the PostgreSQL warehouse (raw, staging, marts, clv, ops)",
     SALES_DB: "the sales database the extract reads (any SQLAlchemy URL)",
     HELPDESK: "the helpdesk export API: host and port, the API token as password",
+    MARKETING: "the marketing audience API the marketing list goes to: the token as password",
+    SERVICE: "the service profile API the service list goes to: the token as password",
 }
 
 

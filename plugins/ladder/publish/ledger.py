@@ -1,0 +1,203 @@
+"""The delivery ledger in the warehouse schema `ops` (DESIGN §5.3):
+
+- `ops.publish_state`: per destination and customer, the payload hash the destination
+  acknowledged; what the next diff compares against;
+- `ops.publish_runs`: one row per destination and run: the diff's size, what was sent,
+  rejected and acknowledged, and how the run ended;
+- `ops.publish_rejects`: records a destination refused, with its reason. A rejected
+  payload is not sent again until it changes, so a bad record is not retried for ever.
+
+The state is updated batch by batch, in the transaction that records the batch's answer:
+a run killed half-way resumes where it stopped, and resends the unanswered batch with
+the same content (and so the same idempotency key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import psycopg
+
+from ladder.errors import LadderError
+from ladder.publish.lists import TreatmentList
+
+DDL = """
+create schema if not exists ops;
+create table if not exists ops.publish_state (
+    destination text not null,
+    customer_id text not null,
+    payload_hash text not null,
+    as_of_date date not null,
+    delivered_at timestamptz not null default now(),
+    primary key (destination, customer_id)
+);
+create table if not exists ops.publish_runs (
+    run_id bigint generated always as identity primary key,
+    destination text not null,
+    as_of_date date not null,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    dry_run boolean not null,
+    full_resync boolean not null,
+    upserts bigint not null,
+    removals bigint not null,
+    sent bigint not null default 0,
+    rejected bigint not null default 0,
+    batches bigint not null default 0,
+    status text not null default 'running'
+);
+create table if not exists ops.publish_rejects (
+    run_id bigint not null references ops.publish_runs,
+    destination text not null,
+    customer_id text not null,
+    action text not null,
+    payload_hash text,
+    reason text not null,
+    as_of_date date not null,
+    rejected_at timestamptz not null default now()
+);
+"""
+
+
+@dataclass
+class Change:
+    action: str  # upsert or remove
+    customer_id: str
+    payload: dict | None
+    payload_hash: str | None
+
+
+@dataclass
+class Diff:
+    upserts: list[Change] = field(default_factory=list)
+    removals: list[Change] = field(default_factory=list)
+
+
+def ensure_tables(conn: psycopg.Connection) -> None:
+    conn.execute(DDL)
+    conn.commit()
+
+
+def check_as_of(conn: psycopg.Connection, lst: TreatmentList, as_of: date) -> None:
+    dates = conn.execute(f"select distinct as_of_date from {lst.mart}").fetchall()
+    if dates and dates != [(as_of,)]:
+        built = ", ".join(str(d[0]) for d in dates)
+        raise LadderError(
+            f"{lst.mart} was built for {built}, not {as_of}: publishing it as {as_of} would "
+            f"send another day's list; build the marts for {as_of} first "
+            f"(`ladder transform --as-of {as_of}`)"
+        )
+
+
+def diff(conn: psycopg.Connection, lst: TreatmentList, full_resync: bool) -> Diff:
+    """What the destination must change to hold today's list: every customer whose payload
+    it does not hold (all of them on a full resync), and every customer it holds who left
+    the list. Payloads rejected before, unchanged since, are not sent again."""
+    rows = conn.execute(
+        f"""
+        with desired as (
+            select customer_id, payload, md5(payload::text) as payload_hash
+            from ({lst.payload_sql}) as list
+        ),
+        delivered as (
+            select customer_id, payload_hash
+            from ops.publish_state
+            where destination = %(destination)s
+        ),
+        refused as (
+            select distinct customer_id, payload_hash
+            from ops.publish_rejects
+            where destination = %(destination)s and action = 'upsert'
+        )
+        select 'upsert', desired.customer_id, desired.payload, desired.payload_hash
+        from desired
+        left join delivered on desired.customer_id = delivered.customer_id
+        where
+            (%(full)s or delivered.payload_hash is distinct from desired.payload_hash)
+            and not exists (
+                select 1 from refused
+                where refused.customer_id = desired.customer_id
+                    and refused.payload_hash = desired.payload_hash
+            )
+        union all
+        select 'remove', delivered.customer_id, null, null
+        from delivered
+        left join desired on delivered.customer_id = desired.customer_id
+        where desired.customer_id is null
+        order by 1 desc, 2
+        """,
+        {"destination": lst.name, "full": full_resync},
+    ).fetchall()
+    result = Diff()
+    for action, customer, payload, payload_hash in rows:
+        change = Change(action, customer, payload, payload_hash)
+        (result.upserts if action == "upsert" else result.removals).append(change)
+    return result
+
+
+def start_run(conn: psycopg.Connection, destination: str, as_of: date, changes: Diff,
+              dry_run: bool, full_resync: bool) -> int:  # fmt: skip
+    run_id = conn.execute(
+        "insert into ops.publish_runs (destination, as_of_date, dry_run, full_resync,"
+        " upserts, removals) values (%s, %s, %s, %s, %s, %s) returning run_id",
+        (destination, as_of, dry_run, full_resync, len(changes.upserts), len(changes.removals)),
+    ).fetchone()[0]
+    conn.commit()
+    return run_id
+
+
+def record_batch(conn: psycopg.Connection, run_id: int, destination: str, as_of: date,
+                 batch: list[Change], rejected: dict[int, str]) -> None:  # fmt: skip
+    """A batch's answer: acknowledged records into the state, rejects into the log, in
+    one transaction."""
+    accepted = [c for i, c in enumerate(batch) if i not in rejected]
+    with conn.transaction():
+        upserted = [c for c in accepted if c.action == "upsert"]
+        if upserted:
+            conn.cursor().executemany(
+                """
+                insert into ops.publish_state (destination, customer_id, payload_hash, as_of_date)
+                values (%s, %s, %s, %s)
+                on conflict (destination, customer_id) do update set
+                    payload_hash = excluded.payload_hash, as_of_date = excluded.as_of_date,
+                    delivered_at = now()
+                """,
+                [(destination, c.customer_id, c.payload_hash, as_of) for c in upserted],
+            )
+        removed = [c.customer_id for c in accepted if c.action == "remove"]
+        if removed:
+            conn.execute(
+                "delete from ops.publish_state where destination = %s and customer_id = any(%s)",
+                (destination, removed),
+            )
+        if rejected:
+            conn.cursor().executemany(
+                "insert into ops.publish_rejects (run_id, destination, customer_id, action,"
+                " payload_hash, reason, as_of_date) values (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        run_id,
+                        destination,
+                        batch[i].customer_id,
+                        batch[i].action,
+                        batch[i].payload_hash,
+                        reason,
+                        as_of,
+                    )
+                    for i, reason in rejected.items()
+                ],
+            )
+        conn.execute(
+            "update ops.publish_runs set sent = sent + %s, rejected = rejected + %s,"
+            " batches = batches + 1 where run_id = %s",
+            (len(accepted), len(rejected), run_id),
+        )
+
+
+def finish_run(conn: psycopg.Connection, run_id: int, status: str) -> None:
+    conn.execute(
+        "update ops.publish_runs set status = %s, finished_at = now() where run_id = %s",
+        (status, run_id),
+    )
+    conn.commit()

@@ -1,0 +1,56 @@
+"""What each treatment list sends: one JSON payload per customer, built in SQL from the
+treatment marts. A payload's md5 is what the diff compares, so a customer is resent only
+when something they would receive changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TreatmentList:
+    name: str  # also the destination name in ladder.yml (destinations.<name>)
+    mart: str
+    payload_sql: str  # select customer_id, payload (jsonb) from the mart for D
+
+
+MARKETING = TreatmentList(
+    "marketing",
+    "marts.treatment_marketing",
+    """
+    select
+        list.customer_id,
+        jsonb_build_object(
+            'customer_id', list.customer_id,
+            'treatment_code', list.treatment_code,
+            'offer', list.offer,
+            'channel', list.channel,
+            'attributes', jsonb_build_object(
+                'email', customers.email,
+                'ladder_rung', list.ladder_rung,
+                'value_segment', list.value_segment,
+                'reason', list.reason
+            )
+        ) as payload
+    from marts.treatment_marketing as list
+    inner join marts.dim_customers as customers on customers.customer_id = list.customer_id
+    """,
+)
+
+SERVICE = TreatmentList(
+    "service",
+    "marts.treatment_service",
+    """
+    select
+        customer_id,
+        jsonb_build_object(
+            'customer_id', customer_id,
+            'tier', service_tier,
+            'treatment_code', treatment_code,
+            'reason', reason
+        ) as payload
+    from marts.treatment_service
+    """,
+)
+
+LISTS = {lst.name: lst for lst in (MARKETING, SERVICE)}

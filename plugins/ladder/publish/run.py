@@ -1,0 +1,119 @@
+"""`ladder publish`: today's treatment lists to their systems, only what changed.
+
+Per list: compute the diff against `ops.publish_state`, open a run in
+`ops.publish_runs`, send upserts then removals in batches of at most `max_batch`
+(sorted by customer, so a rerun after a crash cuts the same batches and their
+idempotency keys match), and record each batch's answer before sending the next. The
+log names counts only: payloads hold email addresses and reasons, which stay out of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+
+from ladder import config
+from ladder.connections import MARKETING, SERVICE, airflow_connection
+from ladder.errors import LadderError
+from ladder.publish import ledger
+from ladder.publish.http import BatchClient, batch_key, endpoints
+from ladder.publish.lists import LISTS
+
+log = logging.getLogger(__name__)
+CONNECTIONS = {"marketing": MARKETING, "service": SERVICE}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    destination: str
+    as_of: date
+    upserts: int
+    removals: int
+    sent: int
+    rejected: int
+    batches: int
+    dry_run: bool
+
+    def render(self) -> str:
+        head = f"publish {self.destination} as of {self.as_of}"
+        diff = f"{self.upserts:,} to add or change, {self.removals:,} to remove"
+        if self.dry_run:
+            return f"{head} (dry run, nothing sent): {diff}"
+        return (
+            f"{head}: {diff}; sent {self.sent:,} in {self.batches:,} batches, "
+            f"{self.rejected:,} rejected (see ops.publish_rejects)"
+        )
+
+
+def publish(
+    as_of: date,
+    names: list[str] | None = None,
+    *,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    warehouse_url: str | None = None,
+) -> list[PublishResult]:
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    results = []
+    for name in names or list(LISTS):
+        if name not in LISTS:
+            raise LadderError(f"unknown list {name!r}: use one of {', '.join(LISTS)}")
+        result = _publish_list(name, as_of, dry_run, full_resync, warehouse_url)
+        log.info(result.render())
+        results.append(result)
+    return results
+
+
+def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
+                  warehouse_url: str) -> PublishResult:  # fmt: skip
+    settings = config.section("destinations").get(name, {})
+    max_batch = int(settings.get("max_batch", 1000))
+    lst = LISTS[name]
+    with psycopg.connect(warehouse_url) as conn:
+        ledger.ensure_tables(conn)
+        ledger.check_as_of(conn, lst, as_of)
+        changes = ledger.diff(conn, lst, full_resync)
+        run_id = ledger.start_run(conn, name, as_of, changes, dry_run, full_resync)
+        sent = rejected = batches = 0
+        if not dry_run:
+            client = BatchClient(*_endpoint(name, settings))
+            paths = endpoints(name, settings.get("audience"))
+            try:
+                for action, todo, path in (("upsert", changes.upserts, paths.upsert),
+                                           ("remove", changes.removals, paths.remove)):  # fmt: skip
+                    field = paths.records_field if action == "upsert" else "customer_ids"
+                    for start in range(0, len(todo), max_batch):
+                        batch = todo[start : start + max_batch]
+                        records = [c.payload if action == "upsert" else c.customer_id
+                                   for c in batch]  # fmt: skip
+                        key = batch_key(name, as_of.isoformat(), action, records)
+                        refused = client.send(path, {field: records}, key)
+                        ledger.record_batch(conn, run_id, name, as_of, batch, refused)
+                        sent += len(batch) - len(refused)
+                        rejected += len(refused)
+                        batches += 1
+            except BaseException:
+                ledger.finish_run(conn, run_id, "failed")
+                raise
+        ledger.finish_run(conn, run_id, "dry run" if dry_run else "succeeded")
+    return PublishResult(name, as_of, len(changes.upserts), len(changes.removals), sent,
+                         rejected, batches, dry_run)  # fmt: skip
+
+
+def _endpoint(name: str, settings: dict) -> tuple[str, str | None, str]:
+    """Base URL, token, and where they came from (for messages; never the token)."""
+    info = airflow_connection(CONNECTIONS[name])
+    if info is not None:
+        return info.http_base_url(), info.password, f"Airflow connection {CONNECTIONS[name]}"
+    sandbox = settings["sandbox"]
+    return (
+        f"http://127.0.0.1:{sandbox['port']}",
+        sandbox["token"],
+        f"the demo {name} sandbox (no connection {CONNECTIONS[name]} is defined)",
+    )
