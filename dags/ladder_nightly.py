@@ -29,7 +29,13 @@ whale curve, segments, ladder and treatment lists), contracts enforced, every ro
 **validate_marts**: one segment and rung per customer, unique customers per list, the
 consent rule, no service tier below standard for being unprofitable, the quarantine
 rate, and the segment shares' drift since the previous run. Only then the `marts` Asset
-is updated (`marts_ready`), which is what publishing waits for.
+is updated (`marts_ready`).
+
+**publish**: each treatment list to its system, only what changed since the last
+delivery (`ops.publish_state`), in idempotent batches: the marketing audience API
+(`ladder_marketing`), the service profile API (`ladder_service`), and the whole service
+list as a daily file for service teams. Every delivery is in `ops.publish_runs`. Each
+list is an Asset. **report** prints what each destination got.
 
 Connections that are not defined fall back to the demo systems (`make demo`).
 """
@@ -44,6 +50,9 @@ from airflow.sdk import Asset, dag, get_current_context, task, task_group
 RAW_SALES = Asset("ladder://warehouse/raw/shop")
 RAW_HELPDESK = Asset("ladder://warehouse/raw/helpdesk")
 MARTS = Asset("ladder://warehouse/marts")
+MARKETING_LIST = Asset("ladder://destinations/marketing")
+SERVICE_LIST = Asset("ladder://destinations/service")
+SERVICE_FILE = Asset("ladder://destinations/service_file")
 
 
 @dag(
@@ -117,6 +126,45 @@ def ladder_nightly() -> None:
     def marts_ready() -> None:
         """Marks the marts Asset updated, so BI refreshes can be scheduled on it."""
 
+    @task_group(group_id="publish")
+    def publish() -> None:
+        @task(execution_timeout=timedelta(hours=1), outlets=[MARKETING_LIST])
+        def marketing() -> dict[str, int]:
+            from ladder.publish.run import publish_task
+
+            return publish_task("marketing")
+
+        @task(execution_timeout=timedelta(hours=1), outlets=[SERVICE_LIST])
+        def service() -> dict[str, int]:
+            from ladder.publish.run import publish_task
+
+            return publish_task("service")
+
+        @task(execution_timeout=timedelta(minutes=30), outlets=[SERVICE_FILE])
+        def service_file() -> str:
+            from ladder.as_of import as_of_date
+            from ladder.publish.files import drop_service_file
+            from ladder.warehouse import resolve_warehouse
+
+            where = drop_service_file(as_of_date(get_current_context()), resolve_warehouse().url)
+            print(f"service list written to {where}")
+            return where
+
+        marketing()
+        service()
+        service_file()
+
+    @task
+    def report() -> None:
+        from ladder.as_of import as_of_date
+        from ladder.publish.report import publish_report
+        from ladder.transform.headline import headline
+        from ladder.warehouse import resolve_warehouse
+
+        url = resolve_warehouse().url
+        print(headline(url).render())
+        print(publish_report(url, as_of_date(get_current_context())))
+
     (
         extract()
         >> validate_raw()
@@ -125,6 +173,8 @@ def ladder_nightly() -> None:
         >> marts
         >> validate_marts()
         >> marts_ready()
+        >> publish()
+        >> report()
     )
 
 

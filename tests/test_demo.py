@@ -17,6 +17,11 @@ def test_ladder_demo_from_nothing_and_again(tmp_path) -> None:
     settings["warehouse"]["embedded"] = {"data_dir": str(tmp_path / "wh"), "port": free_port()}
     settings["demo"].update(customers=500, start="2025-01-01", end="2025-07-01")
     settings["sources"]["helpdesk"]["sandbox"]["port"] = free_port()
+    for system in ("marketing", "service"):
+        settings["destinations"][system]["sandbox"].update(
+            port=free_port(), state=str(tmp_path / f"{system}.sqlite")
+        )
+    settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
     config = tmp_path / "ladder.yml"
     config.write_text(yaml.safe_dump(settings))
     env = {k: v for k, v in os.environ.items() if k != "LADDER_WAREHOUSE_URL"}
@@ -28,10 +33,23 @@ def test_ladder_demo_from_nothing_and_again(tmp_path) -> None:
         assert first.returncode == 0, first.stderr[-3000:]
         assert "demo company: 500 customers" in first.stdout
         assert "persona" in first.stdout and "raw.shop_orders" in first.stdout
+        # Two nights: the first sends every list, the second only the difference.
+        night_one, night_two = first.stdout.split("published as of ")[1:3]
+        assert night_one.startswith("2025-07-01") and night_two.startswith("2025-07-02")
+        assert sent(night_two, "marketing") < sent(night_one, "marketing")
+        assert (tmp_path / "drop" / "service" / "2025-07-02" / "service.csv").exists()
         again = subprocess.run([*ladder, "demo"], env=env, capture_output=True, text=True)
         assert again.returncode == 0, again.stderr[-3000:]
         assert "demo company already loaded" in again.stdout
-        # Same rows in raw: the second run of the same as-of date landed nothing.
+        # Same rows in raw: the second run of the same as-of dates landed nothing, and the
+        # destinations hold the lists already: nothing is sent again.
         assert first.stdout.split("landed in")[1] == again.stdout.split("landed in")[1]
+        assert sent(again.stdout.split("published as of ")[2], "marketing") == 0
     finally:
         subprocess.run([*ladder, "warehouse", "stop"], env=env, capture_output=True)
+
+
+def sent(report: str, destination: str) -> int:
+    """Records sent to one destination, from a publish report of `ladder demo`."""
+    line = next(line for line in report.splitlines() if line.strip().startswith(destination))
+    return int(line.split("sent ")[1].split(" ")[0].replace(",", ""))

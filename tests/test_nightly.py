@@ -1,33 +1,55 @@
-"""ladder_nightly for real: `airflow dags test` lands the demo company in raw, builds the
-dbt stages (rendered by Cosmos) and scores CLV between them, for the run's as-of date."""
+"""ladder_nightly for real, end to end: `airflow dags test` lands the demo company in raw,
+builds the dbt stages (rendered by Cosmos) with CLV scoring between them, passes both
+gates and publishes the lists to the marketing and service sandboxes, for the run's
+as-of date; the sandboxes then hold exactly the treatment marts."""
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 
 import psycopg
+import yaml
 
-from ladder.demo.run import airflow_env
-from tests.conftest import DEMO
+from ladder.config import PROJECT_ROOT
+from ladder.demo.run import SandboxProcess, airflow_env
+from tests.conftest import DEMO, free_port
 from tests.extract.test_extract import source_counts
 
 
 def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
     demo_company, raw_target, helpdesk_conn, tmp_path
 ):
+    settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
+    settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
+    (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
+    ports = {"marketing": free_port(), "service": free_port()}
     env = {
         **airflow_env(),
         **raw_target.env(),
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "AIRFLOW_CONN_LADDER_HELPDESK": os.environ["AIRFLOW_CONN_LADDER_HELPDESK"],
+        "LADDER_CONFIG": str(tmp_path / "ladder.yml"),
+        **{
+            f"AIRFLOW_CONN_LADDER_{name.upper()}": f"http://:ladder-demo-token@127.0.0.1:{port}"
+            for name, port in ports.items()
+        },
     }
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    run = dags_test(env)
-    output = run.stdout + run.stderr
-    assert run.returncode == 0 and "validate_marts: passed" in output, output[-6000:]
+    sandboxes = [
+        SandboxProcess(name, port, ("--state", str(tmp_path / f"{name}.sqlite")))
+        for name, port in ports.items()
+    ]
+    with sandboxes[0], sandboxes[1]:
+        run = dags_test(env)
+        output = run.stdout + run.stderr
+        assert run.returncode == 0 and "validate_marts: passed" in output, failures(output)
+        assert_destinations_hold_the_lists(raw_target.url, tmp_path)
+    assert (tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv").exists()
     # The run's as-of date is the logical date of this manual run: all of the company.
     assert raw_target.counts() == source_counts(demo_company, DEMO["end"])
     # transform and marts ran (each model's tests with it) for the same as-of date.
@@ -50,17 +72,42 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         ).fetchone()
         assert buyers == scored > 0
     assert "dbt_producer_watcher" in output
+    planted_bug_changes_nothing(raw_target.url, env)
 
-    # An upstream bug lands in raw (the helpdesk flags every interaction abusive): the
-    # rerun stops at validate_raw, and no segment or list changes downstream.
-    lists = list_checksums(raw_target.url)
-    with psycopg.connect(raw_target.url) as conn:
+
+def assert_destinations_hold_the_lists(url: str, folder) -> None:
+    """Each sandbox holds exactly its treatment mart, each record applied once."""
+    with psycopg.connect(url) as conn:
+        marketing = dict(conn.execute(
+            "select customer_id, treatment_code from marts.treatment_marketing"
+        ).fetchall())  # fmt: skip
+        service = dict(conn.execute(
+            "select customer_id, service_tier from marts.treatment_service"
+        ).fetchall())  # fmt: skip
+    for name, expected, field in (("marketing", marketing, "treatment_code"),
+                                  ("service", service, "tier")):  # fmt: skip
+        with sqlite3.connect(folder / f"{name}.sqlite") as state:
+            rows = state.execute(
+                "select customer_id, payload, applied_count from records where present = 1"
+            ).fetchall()
+        assert {c: json.loads(p)[field] for c, p, _ in rows} == expected, name
+        assert {n for _, _, n in rows} == {1} and len(expected) > 100
+
+
+def planted_bug_changes_nothing(url: str, env: dict[str, str]) -> None:
+    """An upstream bug lands in raw (the helpdesk flags every interaction abusive): the
+    rerun stops at validate_raw, and no segment or list changes downstream."""
+    lists = list_checksums(url)
+    with psycopg.connect(url) as conn:
         conn.execute("update raw.helpdesk_interactions set abuse_reported = true")
+        published = conn.execute("select count(*) from ops.publish_runs").fetchone()
     failed = dags_test(env)
     assert failed.returncode != 0
     output = failed.stdout + failed.stderr
     assert "interactions are flagged abusive" in output and "Data Docs: " in output
-    assert list_checksums(raw_target.url) == lists
+    assert list_checksums(url) == lists
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select count(*) from ops.publish_runs").fetchone() == published
 
 
 def dags_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -89,3 +136,9 @@ def list_checksums(url: str) -> list[tuple]:
             ).fetchone()
             for mart in ("customer_segments", "treatment_marketing", "treatment_service")
         ]
+
+
+def failures(output: str) -> str:
+    """The lines of a failed `dags test` that say why, not its last screenful."""
+    lines = [line for line in output.splitlines() if "error" in line.lower()]
+    return "\n".join(lines[:40]) or output[-6000:]

@@ -82,7 +82,7 @@ def _demo_data(args: argparse.Namespace) -> None:
 
 def _sandbox(args: argparse.Namespace) -> None:
     from ladder import config
-    from ladder.sandbox.http import Faults
+    from ladder.sandbox.guard import Faults
 
     faults = Faults(
         error_rate=args.fault_rate,

@@ -13,12 +13,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from ladder import config
 from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
+from ladder.publish.report import publish_report
 from ladder.warehouse import resolve_warehouse, uses_embedded_warehouse
 from ladder.warehouse.resolve import start_embedded_warehouse
 
@@ -132,23 +133,47 @@ def run_demo() -> None:
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
+    destinations = config.section("destinations")
+    helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
+    with (
+        HelpdeskSandbox(helpdesk_port),
+        _destination_sandbox("marketing", destinations),
+        _destination_sandbox("service", destinations),
+    ):
+        url = resolve_warehouse().url
+        _nightly(airflow, env, as_of)
+        print(publish_report(url, as_of), flush=True)
+        # The next night: one more day of business, and only the difference is sent.
+        from ladder.demo.load import append_day
+
+        print(append_day(as_of).render(), flush=True)
+        following = as_of + timedelta(days=1)
+        _nightly(airflow, env, following)
+        print(publish_report(url, following))
+    from ladder.transform.headline import headline
+
+    print(raw_summary())
+    print(headline(url).render())
+
+
+def _destination_sandbox(system: str, destinations: dict) -> SandboxProcess:
+    sandbox = destinations[system]["sandbox"]
+    state = str(config.project_path(sandbox["state"]))
+    return SandboxProcess(system, int(sandbox["port"]), ("--state", state))
+
+
+def _nightly(airflow: list[str], env: dict[str, str], as_of: date) -> None:
     print(f"running ladder_nightly as of {as_of} (airflow dags test) ...", flush=True)
-    with HelpdeskSandbox(port):
-        test = subprocess.run(
-            [*airflow, "dags", "test", "ladder_nightly", as_of.isoformat()],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+    test = subprocess.run(
+        [*airflow, "dags", "test", "ladder_nightly", as_of.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if test.returncode != 0:
         log = AIRFLOW_HOME / "demo-dags-test.log"
         log.write_text(test.stdout + test.stderr)
         raise LadderError(f"ladder_nightly failed as of {as_of}; its output is in {log}")
-    from ladder.transform.headline import headline
-
-    print(raw_summary())
-    print(headline(resolve_warehouse().url).render())
 
 
 def raw_summary() -> str:

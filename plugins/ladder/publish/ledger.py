@@ -79,6 +79,15 @@ def ensure_tables(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
+def newer_delivery(conn: psycopg.Connection, destination: str, as_of: date) -> date | None:
+    """The latest date after D whose list reached the destination, if any."""
+    return conn.execute(
+        "select max(as_of_date) from ops.publish_runs where destination = %s"
+        " and status = 'succeeded' and not dry_run and as_of_date > %s",
+        (destination, as_of),
+    ).fetchone()[0]
+
+
 def check_as_of(conn: psycopg.Connection, lst: TreatmentList, as_of: date) -> None:
     dates = conn.execute(f"select distinct as_of_date from {lst.mart}").fetchall()
     if dates and dates != [(as_of,)]:

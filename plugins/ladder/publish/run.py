@@ -19,7 +19,7 @@ from ladder import config
 from ladder.connections import MARKETING, SERVICE, airflow_connection
 from ladder.errors import LadderError
 from ladder.publish import ledger
-from ladder.publish.http import BatchClient, batch_key, endpoints
+from ladder.publish.batches import BatchClient, batch_key, endpoints
 from ladder.publish.lists import LISTS
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,12 @@ class PublishResult:
     rejected: int
     batches: int
     dry_run: bool
+    skipped_for: date | None = None  # a later date's list was delivered already
 
     def render(self) -> str:
         head = f"publish {self.destination} as of {self.as_of}"
+        if self.skipped_for is not None:
+            return f"{head}: skipped, the list of {self.skipped_for} was delivered already"
         diff = f"{self.upserts:,} to add or change, {self.removals:,} to remove"
         if self.dry_run:
             return f"{head} (dry run, nothing sent): {diff}"
@@ -77,6 +80,13 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
     lst = LISTS[name]
     with psycopg.connect(warehouse_url) as conn:
         ledger.ensure_tables(conn)
+        newer = ledger.newer_delivery(conn, name, as_of)
+        if newer is not None:
+            # Sending D's list after D' > D was delivered would turn the system back a day.
+            log.warning(
+                "%s: the list of %s was delivered already; %s is not sent", name, newer, as_of
+            )
+            return PublishResult(name, as_of, 0, 0, 0, 0, 0, dry_run, skipped_for=newer)
         ledger.check_as_of(conn, lst, as_of)
         changes = ledger.diff(conn, lst, full_resync)
         run_id = ledger.start_run(conn, name, as_of, changes, dry_run, full_resync)
@@ -104,6 +114,17 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
         ledger.finish_run(conn, run_id, "dry run" if dry_run else "succeeded")
     return PublishResult(name, as_of, len(changes.upserts), len(changes.removals), sent,
                          rejected, batches, dry_run)  # fmt: skip
+
+
+def publish_task(name: str) -> dict[str, int]:
+    """The Airflow task of one list: D from the run, counts to XCom (never payloads)."""
+    from airflow.sdk import get_current_context
+
+    from ladder.as_of import as_of_date
+
+    result = publish(as_of_date(get_current_context()), [name])[0]
+    print(result.render())
+    return {"sent": result.sent, "rejected": result.rejected, "removals": result.removals}
 
 
 def _endpoint(name: str, settings: dict) -> tuple[str, str | None, str]:

@@ -42,7 +42,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ladder.sandbox.http import Faults, add_guard
+from ladder.sandbox.guard import Faults, add_guard
 
 MARKETING_CODES = {
     "ADVOCATE_REFERRAL", "VIP_RECOGNITION", "WINBACK", "NEW_CUSTOMER_ONBOARDING",

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ladder.sandbox.http import Faults, add_guard
+from ladder.sandbox.guard import Faults, add_guard
 
 MAX_PAGE = 1000
 
