@@ -4,6 +4,7 @@ sent, nothing twice, through faults, rejects, removals and a publish killed half
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import sqlite3
@@ -24,6 +25,7 @@ from ladder.publish.run import publish
 from tests.conftest import free_port
 
 D = date(2026, 1, 1)
+RULES = config.PROJECT_ROOT / "dbt_project" / "seeds" / "treatment_rules.csv"
 CODES = ["GROW_CROSS_SELL", "WINBACK", "PROFIT_ALTERNATIVES"]
 
 
@@ -33,20 +35,29 @@ def write_lists(url: str, customers: int, *, leave: int = 0, bad: set[str] = fro
     unknown treatment code for `bad` ones and a new offer for the first `changed`."""
     ids = [f"C{i:05d}" for i in range(leave, customers)]
     with psycopg.connect(url) as conn:
-        conn.execute("create schema if not exists marts")
+        conn.execute("create schema if not exists marts; create schema if not exists staging")
         conn.execute(
             "drop table if exists marts.treatment_marketing, marts.treatment_service,"
-            " marts.dim_customers"
+            " marts.dim_customers, staging.treatment_rules"
         )
+        conn.execute(
+            "create table staging.treatment_rules (system text, priority int, rationale text)"
+        )
+        with RULES.open() as rules:
+            conn.cursor().executemany(
+                "insert into staging.treatment_rules values (%s, %s, %s)",
+                [(r["system"], int(r["priority"]), r["rationale"]) for r in csv.DictReader(rules)],
+            )
         conn.execute("create table marts.dim_customers (customer_id text, email text)")
         conn.execute(
             "create table marts.treatment_marketing (customer_id text, treatment_code text,"
             " offer text, channel text, ladder_rung text, value_segment text, reason text,"
-            " as_of_date date)"
+            " rule_priority int, as_of_date date)"
         )
         conn.execute(
             "create table marts.treatment_service (customer_id text, service_tier text,"
-            " treatment_code text, reason text, as_of_date date)"
+            " treatment_code text, reason text, ladder_rung text, value_segment text,"
+            " rule_priority int, as_of_date date)"
         )
         for n, customer in enumerate(ids):
             code = "NOT_A_CODE" if customer in bad else CODES[int(customer[1:]) % 3]
@@ -55,12 +66,12 @@ def write_lists(url: str, customers: int, *, leave: int = 0, bad: set[str] = fro
                          (customer, f"{customer.lower()}@example.com"))  # fmt: skip
             conn.execute(
                 "insert into marts.treatment_marketing values (%s, %s, %s, 'email', 'Client',"
-                " 'good', 'a reason', %s)",
+                " 'good', 'a reason', 100, %s)",
                 (customer, code, offer, D),
             )
             conn.execute(
                 "insert into marts.treatment_service values (%s, 'standard',"
-                " 'SELF_SERVICE_GUIDANCE', 'a reason', %s)",
+                " 'SELF_SERVICE_GUIDANCE', 'a reason', 'Toxic', 'bad', 60, %s)",
                 (customer, D),
             )
 

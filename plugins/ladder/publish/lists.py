@@ -1,6 +1,8 @@
 """What each treatment list sends: one JSON payload per customer, built in SQL from the
 treatment marts. A payload's md5 is what the diff compares, so a customer is resent only
-when something they would receive changed."""
+when something they would receive changed. The reason sent is the rule's rationale (and
+the rung and segment), not the mart's full reason: its figures (trailing profit, P(alive))
+move every day, and would resend a third of each list every night for nothing."""
 
 from __future__ import annotations
 
@@ -29,11 +31,13 @@ MARKETING = TreatmentList(
                 'email', customers.email,
                 'ladder_rung', list.ladder_rung,
                 'value_segment', list.value_segment,
-                'reason', list.reason
+                'reason', rules.rationale
             )
         ) as payload
     from marts.treatment_marketing as list
     inner join marts.dim_customers as customers on customers.customer_id = list.customer_id
+    inner join staging.treatment_rules as rules
+        on rules.system = 'marketing' and rules.priority = list.rule_priority
     """,
 )
 
@@ -42,14 +46,17 @@ SERVICE = TreatmentList(
     "marts.treatment_service",
     """
     select
-        customer_id,
+        list.customer_id,
         jsonb_build_object(
-            'customer_id', customer_id,
-            'tier', service_tier,
-            'treatment_code', treatment_code,
-            'reason', reason
+            'customer_id', list.customer_id,
+            'tier', list.service_tier,
+            'treatment_code', list.treatment_code,
+            'reason', rules.rationale || ' (rung ' || list.ladder_rung || ', segment '
+                || list.value_segment || ')'
         ) as payload
-    from marts.treatment_service
+    from marts.treatment_service as list
+    inner join staging.treatment_rules as rules
+        on rules.system = 'service' and rules.priority = list.rule_priority
     """,
 )
 

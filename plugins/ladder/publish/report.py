@@ -21,7 +21,7 @@ def publish_report(warehouse_url: str, as_of: date) -> str:
         ).fetchall()
     lines = [f"published as of {as_of} (ops.publish_runs):"]
     lines += [
-        f"  {name:<10} {status:<10} {upserts:>9,} added or changed, {removals:>7,} removed: "
+        f"  {name:<13} {status:<10} {upserts:>9,} added or changed, {removals:>7,} removed: "
         f"sent {sent:,} in {batches:,} batches, {rejected:,} rejected"
         for name, status, upserts, removals, sent, rejected, batches in rows
     ]
