@@ -95,3 +95,16 @@ def airflow_connection_url(conn_id: str) -> str | None:
     """The connection as a postgresql:// URL, or None when Airflow does not define it."""
     info = airflow_connection(conn_id)
     return info.postgres_url() if info else None
+
+
+def http_endpoint(conn_id: str, sandbox: dict, system: str) -> tuple[str, str | None, str]:
+    """Base URL, API token and where they came from (for messages; never the token):
+    the Airflow connection `conn_id`, else the demo's sandbox of `system`."""
+    info = airflow_connection(conn_id)
+    if info is not None:
+        return info.http_base_url(), info.password, f"Airflow connection {conn_id}"
+    return (
+        f"http://127.0.0.1:{sandbox['port']}",
+        sandbox["token"],
+        f"the demo {system} sandbox (no connection {conn_id} is defined)",
+    )

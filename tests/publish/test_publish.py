@@ -59,21 +59,29 @@ def write_lists(url: str, customers: int, *, leave: int = 0, bad: set[str] = fro
             " treatment_code text, reason text, ladder_rung text, value_segment text,"
             " rule_priority int, as_of_date date)"
         )
-        for n, customer in enumerate(ids):
-            code = "NOT_A_CODE" if customer in bad else CODES[int(customer[1:]) % 3]
-            offer = "new offer" if n < changed else "offer"
-            conn.execute("insert into marts.dim_customers values (%s, %s)",
-                         (customer, f"{customer.lower()}@example.com"))  # fmt: skip
-            conn.execute(
-                "insert into marts.treatment_marketing values (%s, %s, %s, 'email', 'Client',"
-                " 'good', 'a reason', 100, %s)",
-                (customer, code, offer, D),
-            )
-            conn.execute(
-                "insert into marts.treatment_service values (%s, 'standard',"
-                " 'SELF_SERVICE_GUIDANCE', 'a reason', 'Toxic', 'bad', 60, %s)",
-                (customer, D),
-            )
+        cursor = conn.cursor()
+        cursor.executemany(
+            "insert into marts.dim_customers values (%s, %s)",
+            [(c, f"{c.lower()}@example.com") for c in ids],
+        )
+        cursor.executemany(
+            "insert into marts.treatment_marketing values (%s, %s, %s, 'email', 'Client',"
+            " 'good', 'a reason', 100, %s)",
+            [
+                (
+                    c,
+                    "NOT_A_CODE" if c in bad else CODES[int(c[1:]) % 3],
+                    "new offer" if n < changed else "offer",
+                    D,
+                )
+                for n, c in enumerate(ids)
+            ],
+        )
+        cursor.executemany(
+            "insert into marts.treatment_service values (%s, 'standard',"
+            " 'SELF_SERVICE_GUIDANCE', 'a reason', 'Toxic', 'bad', 60, %s)",
+            [(c, D) for c in ids],
+        )
 
 
 def held(state: Path) -> dict[str, tuple[int, int, int]]:

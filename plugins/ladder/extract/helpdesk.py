@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from ladder import config
-from ladder.connections import HELPDESK, airflow_connection, env_var
+from ladder.connections import HELPDESK, env_var, http_endpoint
 from ladder.errors import LadderError
 from ladder.extract import pipeline
 from ladder.extract.rowhash import ROW_HASH, hash_arrow
@@ -43,15 +43,7 @@ def field_types() -> dict:
 
 def helpdesk_endpoint() -> tuple[str, str | None, str]:
     """Base URL, API token and where they came from."""
-    info = airflow_connection(HELPDESK)
-    if info is not None:
-        return info.http_base_url(), info.password, f"Airflow connection {HELPDESK}"
-    sandbox = config.section("sources")["helpdesk"]["sandbox"]
-    return (
-        f"http://127.0.0.1:{sandbox['port']}",
-        sandbox["token"],
-        f"the demo helpdesk sandbox (no connection {HELPDESK} is defined)",
-    )
+    return http_endpoint(HELPDESK, config.section("sources")["helpdesk"]["sandbox"], "helpdesk")
 
 
 def _paginator():

@@ -16,7 +16,7 @@ from datetime import date
 import psycopg
 
 from ladder import config
-from ladder.connections import MARKETING, SERVICE, airflow_connection
+from ladder.connections import MARKETING, SERVICE, http_endpoint
 from ladder.errors import LadderError
 from ladder.publish import ledger
 from ladder.publish.batches import BatchClient, batch_key, endpoints
@@ -92,7 +92,7 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
         run_id = ledger.start_run(conn, name, as_of, changes, dry_run, full_resync)
         sent = rejected = batches = 0
         if not dry_run:
-            client = BatchClient(*_endpoint(name, settings))
+            client = BatchClient(*http_endpoint(CONNECTIONS[name], settings["sandbox"], name))
             paths = endpoints(name, settings.get("audience"))
             try:
                 for action, todo, path in (("upsert", changes.upserts, paths.upsert),
@@ -125,16 +125,3 @@ def publish_task(name: str) -> dict[str, int]:
     result = publish(as_of_date(get_current_context()), [name])[0]
     print(result.render())
     return {"sent": result.sent, "rejected": result.rejected, "removals": result.removals}
-
-
-def _endpoint(name: str, settings: dict) -> tuple[str, str | None, str]:
-    """Base URL, token, and where they came from (for messages; never the token)."""
-    info = airflow_connection(CONNECTIONS[name])
-    if info is not None:
-        return info.http_base_url(), info.password, f"Airflow connection {CONNECTIONS[name]}"
-    sandbox = settings["sandbox"]
-    return (
-        f"http://127.0.0.1:{sandbox['port']}",
-        sandbox["token"],
-        f"the demo {name} sandbox (no connection {CONNECTIONS[name]} is defined)",
-    )
