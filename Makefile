@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments warehouse-stop clean
+.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-publish bench-nightly warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -53,7 +53,8 @@ airflow: venv
 	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	$(BIN)/airflow standalone
 
-bench: bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments
+bench: bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments \
+	bench-publish bench-nightly
 
 bench-generate: venv
 	$(BIN)/python -m benchmarks.generate
@@ -79,3 +80,9 @@ bench-clv: venv
 
 bench-segments: venv
 	$(BIN)/python -m benchmarks.segments
+
+bench-publish: venv
+	$(BIN)/python -m benchmarks.publish
+
+bench-nightly: venv
+	$(BIN)/python -m benchmarks.nightly

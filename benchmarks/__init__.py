@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Iterator
 
 from ladder.config import PROJECT_ROOT
 from ladder.warehouse.embedded import EmbeddedWarehouse
@@ -47,3 +49,52 @@ def reset_raw(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists raw cascade")
         conn.execute("drop schema if exists raw_staging cascade")
+
+
+# The marketing and service sandboxes the benchmarks publish to, and where they keep state.
+DESTINATION_PORTS = {"marketing": 8770, "service": 8771}
+SANDBOX_STATE = PROJECT_ROOT / ".ladder" / "bench" / "sandbox"
+
+
+def destination_env() -> dict[str, str]:
+    """Connections to the benchmarks' destination sandboxes (`destination_sandboxes`)."""
+    return {
+        f"AIRFLOW_CONN_LADDER_{name.upper()}": f"http://:ladder-demo-token@127.0.0.1:{port}"
+        for name, port in DESTINATION_PORTS.items()
+    }
+
+
+def forget_sandbox_state() -> None:
+    """The destination sandboxes hold nothing the next time they start."""
+    for path in SANDBOX_STATE.glob("*.sqlite*"):
+        path.unlink()
+
+
+@contextlib.contextmanager
+def destination_sandboxes(fresh: bool) -> Iterator[None]:
+    """Both destination sandboxes running for a `with` block, on fresh state when `fresh`."""
+    from ladder.demo.run import SandboxProcess
+
+    SANDBOX_STATE.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        forget_sandbox_state()
+    with contextlib.ExitStack() as stack:
+        for name, port in DESTINATION_PORTS.items():
+            state = str(SANDBOX_STATE / f"{name}.sqlite")
+            stack.enter_context(SandboxProcess(name, port, ("--state", state)))
+        yield
+
+
+def bench_config() -> str:
+    """A ladder.yml of the benchmarks' own: the project's, with the service file dropped
+    under .ladder/bench/drop, so the demo's files are never overwritten."""
+    import yaml
+
+    from ladder import config
+
+    settings = yaml.safe_load(config.config_path().read_text())
+    settings["destinations"]["service_file"]["root"] = ".ladder/bench/drop"
+    path = PROJECT_ROOT / ".ladder" / "bench" / "ladder.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return str(path)

@@ -33,8 +33,9 @@ is updated (`marts_ready`).
 
 **publish**: each treatment list to its system, only what changed since the last
 delivery (`ops.publish_state`), in idempotent batches: the marketing audience API
-(`ladder_marketing`), the service profile API (`ladder_service`), and the whole service
-list as a daily file for service teams. Every delivery is in `ops.publish_runs`. Each
+(`ladder_marketing`), the service profile API (`ladder_service`), the service desk's
+table (`ladder_service_db`), and the whole service list as a daily file for service
+teams. Every delivery is in `ops.publish_runs`. Each
 list is an Asset. **report** prints what each destination got.
 
 Connections that are not defined fall back to the demo systems (`make demo`).
@@ -52,6 +53,7 @@ RAW_HELPDESK = Asset("ladder://warehouse/raw/helpdesk")
 MARTS = Asset("ladder://warehouse/marts")
 MARKETING_LIST = Asset("ladder://destinations/marketing")
 SERVICE_LIST = Asset("ladder://destinations/service")
+SERVICE_TABLE = Asset("ladder://destinations/service_table")
 SERVICE_FILE = Asset("ladder://destinations/service_file")
 
 
@@ -140,6 +142,12 @@ def ladder_nightly() -> None:
 
             return publish_task("service")
 
+        @task(execution_timeout=timedelta(hours=1), outlets=[SERVICE_TABLE])
+        def service_table() -> dict[str, int]:
+            from ladder.publish.run import publish_task
+
+            return publish_task("service_table")
+
         @task(execution_timeout=timedelta(minutes=30), outlets=[SERVICE_FILE])
         def service_file() -> str:
             from ladder.as_of import as_of_date
@@ -152,6 +160,7 @@ def ladder_nightly() -> None:
 
         marketing()
         service()
+        service_table()
         service_file()
 
     @task

@@ -1,7 +1,7 @@
 """ladder_nightly for real, end to end: `airflow dags test` lands the demo company in raw,
 builds the dbt stages (rendered by Cosmos) with CLV scoring between them, passes both
-gates and publishes the lists to the marketing and service sandboxes, for the run's
-as-of date; the sandboxes then hold exactly the treatment marts."""
+gates and publishes the lists to the marketing and service sandboxes and the service
+desk's table, for the run's as-of date; each then holds exactly its treatment mart."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
 ):
     settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
+    settings["destinations"]["service_table"]["demo_database"] = "nightly_desk"
     (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
     ports = {"marketing": free_port(), "service": free_port()}
     env = {
@@ -92,6 +93,10 @@ def assert_destinations_hold_the_lists(url: str, folder) -> None:
             ).fetchall()
         assert {c: json.loads(p)[field] for c, p, _ in rows} == expected, name
         assert {n for _, _, n in rows} == {1} and len(expected) > 100
+    desk_url = url.rsplit("/", 1)[0] + "/nightly_desk"
+    with psycopg.connect(desk_url) as conn:
+        table = dict(conn.execute("select customer_id, tier from public.service_profiles"))
+    assert table == service
 
 
 def planted_bug_changes_nothing(url: str, env: dict[str, str]) -> None:

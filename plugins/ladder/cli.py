@@ -193,7 +193,7 @@ def _publish(args: argparse.Namespace) -> None:
     from ladder.publish.run import publish
 
     for result in publish(
-        args.as_of, args.list, dry_run=args.dry_run, full_resync=args.full_resync
+        args.as_of, args.destination, dry_run=args.dry_run, full_resync=args.full_resync
     ):
         print(result.render())
 
@@ -255,12 +255,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     transform.set_defaults(handler=_transform)
 
+    from ladder.publish.destinations import ROUTES
+
     publish = groups.add_parser(
         "publish", help="send today's treatment lists to their systems (only what changed)"
     )
     publish.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
-    publish.add_argument("--list", nargs="+", choices=["marketing", "service"],
-                         help="only these lists (default: both)")  # fmt: skip
+    publish.add_argument("--destination", nargs="+", choices=list(ROUTES),
+                         help="only these destinations (default: all)")  # fmt: skip
     publish.add_argument("--dry-run", action="store_true",
                          help="compute and print the diff, send nothing")  # fmt: skip
     publish.add_argument("--full-resync", action="store_true",

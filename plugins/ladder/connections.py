@@ -19,6 +19,7 @@ SALES_DB = "ladder_sales_db"
 HELPDESK = "ladder_helpdesk"
 MARKETING = "ladder_marketing"
 SERVICE = "ladder_service"
+SERVICE_DB = "ladder_service_db"
 
 CONNECTION_IDS: dict[str, str] = {
     WAREHOUSE: "the PostgreSQL warehouse (raw, staging, marts, clv, ops)",
@@ -26,6 +27,7 @@ CONNECTION_IDS: dict[str, str] = {
     HELPDESK: "the helpdesk export API: host and port, the API token as password",
     MARKETING: "the marketing audience API the marketing list goes to: the token as password",
     SERVICE: "the service profile API the service list goes to: the token as password",
+    SERVICE_DB: "the service desk's PostgreSQL database the service list is written to",
 }
 
 

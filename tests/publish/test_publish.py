@@ -11,18 +11,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import psycopg
-import pytest
-import yaml
 
 from ladder import config
-from ladder.demo.run import SandboxProcess
 from ladder.publish.run import publish
-from tests.conftest import free_port
+from tests.publish.conftest import desk, held, sandbox
 
 D = date(2026, 1, 1)
 RULES = config.PROJECT_ROOT / "dbt_project" / "seeds" / "treatment_rules.csv"
@@ -30,9 +26,10 @@ CODES = ["GROW_CROSS_SELL", "WINBACK", "PROFIT_ALTERNATIVES"]
 
 
 def write_lists(url: str, customers: int, *, leave: int = 0, bad: set[str] = frozenset(),
-                changed: int = 0) -> None:  # fmt: skip
+                changed: int = 0, review: set[str] = frozenset()) -> None:  # fmt: skip
     """Both treatment marts for D: customers C00000.. minus the first `leave`, with an
-    unknown treatment code for `bad` ones and a new offer for the first `changed`."""
+    unknown treatment code for `bad` ones, a new offer for the first `changed`, and the
+    `review` tier for `review` ones."""
     ids = [f"C{i:05d}" for i in range(leave, customers)]
     with psycopg.connect(url) as conn:
         conn.execute("create schema if not exists marts; create schema if not exists staging")
@@ -78,46 +75,10 @@ def write_lists(url: str, customers: int, *, leave: int = 0, bad: set[str] = fro
             ],
         )
         cursor.executemany(
-            "insert into marts.treatment_service values (%s, 'standard',"
+            "insert into marts.treatment_service values (%s, %s,"
             " 'SELF_SERVICE_GUIDANCE', 'a reason', 'Toxic', 'bad', 60, %s)",
-            [(c, D) for c in ids],
+            [(c, "review" if c in review else "standard", D) for c in ids],
         )
-
-
-def held(state: Path) -> dict[str, tuple[int, int, int]]:
-    with sqlite3.connect(state) as conn:
-        rows = conn.execute(
-            "select customer_id, present, applied_count, removed_count from records"
-        ).fetchall()
-    return {r[0]: r[1:] for r in rows}
-
-
-@pytest.fixture()
-def world(warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A warehouse database, and ladder.yml pointing both lists at sandboxes of this test
-    (started by the test itself, with the faults it wants) in batches of 40."""
-    database = f"pub_{uuid.uuid4().hex[:10]}"
-    warehouse.ensure_database(database)
-    settings = yaml.safe_load(config.config_path().read_text())
-    ports = {}
-    for system in ("marketing", "service"):
-        ports[system] = free_port()
-        settings["destinations"][system]["max_batch"] = 40
-        settings["destinations"][system]["sandbox"].update(
-            port=ports[system], state=str(tmp_path / f"{system}.sqlite")
-        )
-    path = tmp_path / "ladder.yml"
-    path.write_text(yaml.safe_dump(settings))
-    monkeypatch.setenv("LADDER_CONFIG", str(path))
-    config.load_config.cache_clear()
-    yield warehouse.url(database), ports, tmp_path
-    config.load_config.cache_clear()
-
-
-def sandbox(system: str, ports, folder: Path, *extra: str) -> SandboxProcess:
-    return SandboxProcess(
-        system, ports[system], ("--state", str(folder / f"{system}.sqlite"), *extra)
-    )
 
 
 def test_a_second_run_sends_nothing_and_a_dry_run_sends_nothing(world) -> None:
@@ -125,19 +86,25 @@ def test_a_second_run_sends_nothing_and_a_dry_run_sends_nothing(world) -> None:
     write_lists(url, 100)
     with sandbox("marketing", ports, folder), sandbox("service", ports, folder):
         dry = publish(D, dry_run=True, warehouse_url=url)
-        assert [(r.upserts, r.sent) for r in dry] == [(100, 0), (100, 0)]
+        assert [(r.upserts, r.sent) for r in dry] == [(100, 0)] * 3
         assert not (folder / "marketing.sqlite").exists() or held(folder / "marketing.sqlite") == {}
         first = publish(D, warehouse_url=url)
+        table = desk(url)
         again = publish(D, warehouse_url=url)
-    assert [(r.sent, r.batches) for r in first] == [(100, 3), (100, 3)]
-    assert [(r.upserts, r.removals, r.sent) for r in again] == [(0, 0, 0), (0, 0, 0)]
+    assert [r.destination for r in first] == ["marketing", "service", "service_table"]
+    assert [(r.sent, r.batches) for r in first] == [(100, 3)] * 3
+    assert [(r.upserts, r.removals, r.sent) for r in again] == [(0, 0, 0)] * 3
     for system in ("marketing", "service"):
         assert set(held(folder / f"{system}.sqlite").values()) == {(1, 1, 0)}
+    assert len(table) == 100 and desk(url) == table
+    assert {(tier, code, day) for tier, code, _, day, _ in table.values()} == {
+        ("standard", "SELF_SERVICE_GUIDANCE", D)
+    }
     with psycopg.connect(url) as conn:
         runs = conn.execute(
             "select destination, status, sent from ops.publish_runs order by run_id"
         ).fetchall()
-    assert [r[1] for r in runs] == ["dry run"] * 2 + ["succeeded"] * 4
+    assert [r[1] for r in runs] == ["dry run"] * 3 + ["succeeded"] * 6
 
 
 def test_through_faults_and_rate_limits_every_record_arrives_once(world) -> None:
@@ -145,7 +112,7 @@ def test_through_faults_and_rate_limits_every_record_arrives_once(world) -> None
     write_lists(url, 400)
     faults = ("--fault-rate", "0.1", "--drop-rate", "0.1", "--rate-limit", "8", "--seed", "5")
     with sandbox("marketing", ports, folder, *faults), sandbox("service", ports, folder, *faults):
-        results = publish(D, warehouse_url=url)
+        results = publish(D, ["marketing", "service"], warehouse_url=url)
     assert [r.sent for r in results] == [400, 400]
     for system in ("marketing", "service"):
         state = held(folder / f"{system}.sqlite")
@@ -180,7 +147,7 @@ def test_a_publish_killed_half_way_and_rerun_applies_nothing_twice(world) -> Non
     write_lists(url, 400)
     env = {**os.environ, "LADDER_WAREHOUSE_URL": url}
     command = [sys.executable, "-m", "ladder.cli", "publish", "--as-of", D.isoformat(),
-               "--list", "marketing"]  # fmt: skip
+               "--destination", "marketing"]  # fmt: skip
     with sandbox("marketing", ports, folder, "--slow-rate", "1"):
         killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
@@ -193,6 +160,43 @@ def test_a_publish_killed_half_way_and_rerun_applies_nothing_twice(world) -> Non
         subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
     state = held(folder / "marketing.sqlite")
     assert len(state) == 400 and set(state.values()) == {(1, 1, 0)}
+
+
+def test_the_service_table_follows_the_list_and_a_replayed_batch_changes_nothing(world) -> None:
+    url, _, _ = world
+    # The service desk's own table allows no `review` tier: its constraint refuses C00003.
+    desk_url = url + "_desk"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"create database {desk_url.rsplit('/', 1)[1]}")
+    with psycopg.connect(desk_url) as conn:
+        conn.execute(
+            "create table public.service_profiles (customer_id text primary key,"
+            " tier text not null check (tier in ('priority', 'standard')),"
+            " treatment_code text not null, reason text not null, as_of_date date not null,"
+            " updated_at timestamptz not null default now())"
+        )
+    write_lists(url, 100, review={"C00003"})
+    first = publish(D, ["service_table"], warehouse_url=url)[0]
+    assert (first.sent, first.rejected, first.batches) == (99, 1, 3)
+    with psycopg.connect(url) as conn:
+        (reason,) = conn.execute(
+            "select reason from ops.publish_rejects where customer_id = 'C00003'"
+        ).fetchone()
+        # A crash between the table's commit and the ledger's: the ledger lost 30 answers.
+        conn.execute(
+            "delete from ops.publish_state where destination = 'service_table'"
+            " and customer_id < 'C00030'"
+        )
+    assert "check constraint" in reason
+    before = desk(url)
+    replay = publish(D, ["service_table"], warehouse_url=url)[0]
+    assert (replay.upserts, replay.sent) == (29, 29)
+    assert desk(url) == before  # written again, changed nothing: not even updated_at
+    # Tomorrow ten customers leave the list and the rest stay as they are.
+    write_lists(url, 100, leave=10, review={"C00003"})
+    later = publish(D, ["service_table"], warehouse_url=url)[0]
+    assert (later.upserts, later.removals) == (0, 9)  # C00003 never got there
+    assert set(desk(url)) == {f"C{i:05d}" for i in range(10, 100)}
 
 
 def held_or_empty(folder: Path) -> dict:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import random
 import time
-from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,20 +22,6 @@ from urllib3.util.retry import Retry
 from ladder.errors import LadderError
 
 TRANSPORT_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    upsert: str  # path of the batch upsert
-    remove: str  # path of the batch removal
-    records_field: str  # the upsert body's list
-
-
-def endpoints(system: str, audience: str | None) -> Endpoints:
-    if system == "marketing":
-        base = f"/api/audiences/{audience}/members"
-        return Endpoints(f"{base}:batchUpsert", f"{base}:batchRemove", "members")
-    return Endpoints("/api/profiles:batchUpsert", "/api/profiles:batchClear", "profiles")
 
 
 class BatchClient:

@@ -99,8 +99,9 @@ def check_as_of(conn: psycopg.Connection, lst: TreatmentList, as_of: date) -> No
         )
 
 
-def diff(conn: psycopg.Connection, lst: TreatmentList, full_resync: bool) -> Diff:
-    """What the destination must change to hold today's list: every customer whose payload
+def diff(conn: psycopg.Connection, destination: str, lst: TreatmentList,
+         full_resync: bool) -> Diff:  # fmt: skip
+    """What `destination` must change to hold today's list: every customer whose payload
     it does not hold (all of them on a full resync), and every customer it holds who left
     the list. Payloads rejected before, unchanged since, are not sent again."""
     rows = conn.execute(
@@ -136,7 +137,7 @@ def diff(conn: psycopg.Connection, lst: TreatmentList, full_resync: bool) -> Dif
         where desired.customer_id is null
         order by 1 desc, 2
         """,
-        {"destination": lst.name, "full": full_resync},
+        {"destination": destination, "full": full_resync},
     ).fetchall()
     result = Diff()
     for action, customer, payload, payload_hash in rows:

@@ -14,6 +14,7 @@ class TreatmentList:
     name: str  # also the destination name in ladder.yml (destinations.<name>)
     mart: str
     payload_sql: str  # select customer_id, payload (jsonb) from the mart for D
+    fields: tuple[str, ...]  # the payload's keys, customer_id first (a table's columns)
 
 
 MARKETING = TreatmentList(
@@ -39,6 +40,7 @@ MARKETING = TreatmentList(
     inner join staging.treatment_rules as rules
         on rules.system = 'marketing' and rules.priority = list.rule_priority
     """,
+    ("customer_id", "treatment_code", "offer", "channel", "attributes"),
 )
 
 SERVICE = TreatmentList(
@@ -58,6 +60,7 @@ SERVICE = TreatmentList(
     inner join staging.treatment_rules as rules
         on rules.system = 'service' and rules.priority = list.rule_priority
     """,
+    ("customer_id", "tier", "treatment_code", "reason"),
 )
 
 LISTS = {lst.name: lst for lst in (MARKETING, SERVICE)}

@@ -1,6 +1,6 @@
 """`ladder publish`: today's treatment lists to their systems, only what changed.
 
-Per list: compute the diff against `ops.publish_state`, open a run in
+Per destination: compute the diff against `ops.publish_state`, open a run in
 `ops.publish_runs`, send upserts then removals in batches of at most `max_batch`
 (sorted by customer, so a rerun after a crash cuts the same batches and their
 idempotency keys match), and record each batch's answer before sending the next. The
@@ -16,14 +16,12 @@ from datetime import date
 import psycopg
 
 from ladder import config
-from ladder.connections import MARKETING, SERVICE, http_endpoint
-from ladder.errors import LadderError
 from ladder.publish import ledger
-from ladder.publish.batches import BatchClient, batch_key, endpoints
+from ladder.publish.batches import batch_key
+from ladder.publish.destinations import ROUTES, open_destination, route
 from ladder.publish.lists import LISTS
 
 log = logging.getLogger(__name__)
-CONNECTIONS = {"marketing": MARKETING, "service": SERVICE}
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,8 @@ def publish(
 
         warehouse_url = resolve_warehouse().url
     results = []
-    for name in names or list(LISTS):
-        if name not in LISTS:
-            raise LadderError(f"unknown list {name!r}: use one of {', '.join(LISTS)}")
+    for name in names or list(ROUTES):
+        route(name)
         result = _publish_list(name, as_of, dry_run, full_resync, warehouse_url)
         log.info(result.render())
         results.append(result)
@@ -75,9 +72,8 @@ def publish(
 
 def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
                   warehouse_url: str) -> PublishResult:  # fmt: skip
-    settings = config.section("destinations").get(name, {})
-    max_batch = int(settings.get("max_batch", 1000))
-    lst = LISTS[name]
+    max_batch = int(config.section("destinations").get(name, {}).get("max_batch", 1000))
+    lst = LISTS[route(name).list_name]
     with psycopg.connect(warehouse_url) as conn:
         ledger.ensure_tables(conn)
         newer = ledger.newer_delivery(conn, name, as_of)
@@ -88,22 +84,19 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
             )
             return PublishResult(name, as_of, 0, 0, 0, 0, 0, dry_run, skipped_for=newer)
         ledger.check_as_of(conn, lst, as_of)
-        changes = ledger.diff(conn, lst, full_resync)
+        changes = ledger.diff(conn, name, lst, full_resync)
         run_id = ledger.start_run(conn, name, as_of, changes, dry_run, full_resync)
         sent = rejected = batches = 0
         if not dry_run:
-            client = BatchClient(*http_endpoint(CONNECTIONS[name], settings["sandbox"], name))
-            paths = endpoints(name, settings.get("audience"))
+            destination = open_destination(name, as_of, warehouse_url)
             try:
-                for action, todo, path in (("upsert", changes.upserts, paths.upsert),
-                                           ("remove", changes.removals, paths.remove)):  # fmt: skip
-                    field = paths.records_field if action == "upsert" else "customer_ids"
+                for action, todo in (("upsert", changes.upserts), ("remove", changes.removals)):
                     for start in range(0, len(todo), max_batch):
                         batch = todo[start : start + max_batch]
                         records = [c.payload if action == "upsert" else c.customer_id
                                    for c in batch]  # fmt: skip
                         key = batch_key(name, as_of.isoformat(), action, records)
-                        refused = client.send(path, {field: records}, key)
+                        refused = destination.send(action, records, key)
                         ledger.record_batch(conn, run_id, name, as_of, batch, refused)
                         sent += len(batch) - len(refused)
                         rejected += len(refused)
@@ -111,13 +104,15 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
             except BaseException:
                 ledger.finish_run(conn, run_id, "failed")
                 raise
+            finally:
+                destination.close()
         ledger.finish_run(conn, run_id, "dry run" if dry_run else "succeeded")
     return PublishResult(name, as_of, len(changes.upserts), len(changes.removals), sent,
                          rejected, batches, dry_run)  # fmt: skip
 
 
 def publish_task(name: str) -> dict[str, int]:
-    """The Airflow task of one list: D from the run, counts to XCom (never payloads)."""
+    """The Airflow task of one destination: D from the run, counts to XCom (never payloads)."""
     from airflow.sdk import get_current_context
 
     from ladder.as_of import as_of_date
