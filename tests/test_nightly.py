@@ -50,6 +50,7 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         output = run.stdout + run.stderr
         assert run.returncode == 0 and "validate_marts: passed" in output, failures(output)
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
+    assert_no_personal_data_in_logs(output, tmp_path / "airflow" / "logs", raw_target.url)
     assert (tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv").exists()
     # The run's as-of date is the logical date of this manual run: all of the company.
     assert raw_target.counts() == source_counts(demo_company, DEMO["end"])
@@ -97,6 +98,19 @@ def assert_destinations_hold_the_lists(url: str, folder) -> None:
     with psycopg.connect(desk_url) as conn:
         table = dict(conn.execute("select customer_id, tier from public.service_profiles"))
     assert table == service
+
+
+def assert_no_personal_data_in_logs(output: str, logs, url: str) -> None:
+    """The lists carry email addresses; the task logs and the run's output never do."""
+    with psycopg.connect(url) as conn:
+        names = [n for (n,) in conn.execute(
+            "select full_name from raw.shop_customers order by customer_id limit 200"
+        )]  # fmt: skip
+    texts = [output] + [path.read_text(errors="replace") for path in logs.rglob("*.log")]
+    assert len(texts) > 1  # the task logs were written
+    for text in texts:
+        assert "@example.com" not in text
+        assert not [name for name in names if name in text]
 
 
 def planted_bug_changes_nothing(url: str, env: dict[str, str]) -> None:
