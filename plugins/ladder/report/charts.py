@@ -1,6 +1,9 @@
 """The run report's charts: altair specs over the rows of `queries.py`, rendered to SVG by
 vl-convert (Vega in an embedded JavaScript engine), so the page needs no script, no
-network and no browser plugin to show them."""
+network and no browser plugin to show them.
+
+A static SVG shows no tooltips; the tooltip fields are there because Vega writes them into
+each mark's aria-label, which is what a screen reader reads out (and the tests check)."""
 
 from __future__ import annotations
 
