@@ -35,8 +35,11 @@ is updated (`marts_ready`).
 delivery (`ops.publish_state`), in idempotent batches: the marketing audience API
 (`ladder_marketing`), the service profile API (`ladder_service`), the service desk's
 table (`ladder_service_db`), and the whole service list as a daily file for service
-teams. Every delivery is in `ops.publish_runs`. Each
-list is an Asset. **report** prints what each destination got.
+teams. Every delivery is in `ops.publish_runs`. Each list is an Asset.
+
+**report**: the run report, one self-contained HTML page of charts for D (whale curve,
+ladder and movements, CLV, cost-to-serve, treatments and deliveries, quality gates and
+quarantine) under `.ladder/reports/<D>/index.html`; its path is in the log.
 
 Connections that are not defined fall back to the demo systems (`make demo`).
 """
@@ -163,16 +166,21 @@ def ladder_nightly() -> None:
         service_table()
         service_file()
 
-    @task
-    def report() -> None:
+    @task(execution_timeout=timedelta(minutes=15))
+    def report() -> str:
         from ladder.as_of import as_of_date
         from ladder.publish.report import publish_report
+        from ladder.report import build_report
         from ladder.transform.headline import headline
         from ladder.warehouse import resolve_warehouse
 
+        as_of = as_of_date(get_current_context())
         url = resolve_warehouse().url
         print(headline(url).render())
-        print(publish_report(url, as_of_date(get_current_context())))
+        print(publish_report(url, as_of))
+        page = build_report(as_of, url)
+        print(f"run report: {page}")
+        return str(page)
 
     (
         extract()

@@ -22,6 +22,7 @@ def test_ladder_demo_from_nothing_and_again(tmp_path) -> None:
             port=free_port(), state=str(tmp_path / f"{system}.sqlite")
         )
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
+    settings["report"] = {"dir": str(tmp_path / "reports")}
     config = tmp_path / "ladder.yml"
     config.write_text(yaml.safe_dump(settings))
     env = {k: v for k, v in os.environ.items() if k != "LADDER_WAREHOUSE_URL"}
@@ -38,6 +39,9 @@ def test_ladder_demo_from_nothing_and_again(tmp_path) -> None:
         assert night_one.startswith("2025-07-01") and night_two.startswith("2025-07-02")
         assert sent(night_two, "marketing") < sent(night_one, "marketing")
         assert (tmp_path / "drop" / "service" / "2025-07-02" / "service.csv").exists()
+        report = tmp_path / "reports" / "2025-07-02" / "index.html"
+        assert first.stdout.rstrip().endswith(f"run report: {report}") and report.exists()
+        assert (tmp_path / "reports" / "latest" / "index.html").read_text() == report.read_text()
         again = subprocess.run([*ladder, "demo"], env=env, capture_output=True, text=True)
         assert again.returncode == 0, again.stderr[-3000:]
         assert "demo company already loaded" in again.stdout

@@ -26,6 +26,7 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
     settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
     settings["destinations"]["service_table"]["demo_database"] = "nightly_desk"
+    settings["report"] = {"dir": str(tmp_path / "reports")}
     (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
     ports = {"marketing": free_port(), "service": free_port()}
     env = {
@@ -52,6 +53,8 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
     assert_no_personal_data_in_logs(output, tmp_path / "airflow" / "logs", raw_target.url)
     assert (tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv").exists()
+    report = tmp_path / "reports" / DEMO["end"].isoformat() / "index.html"
+    assert f"run report: {report}" in output and "<svg" in report.read_text()
     # The run's as-of date is the logical date of this manual run: all of the company.
     assert raw_target.counts() == source_counts(demo_company, DEMO["end"])
     # transform and marts ran (each model's tests with it) for the same as-of date.

@@ -201,7 +201,15 @@ def _publish(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
     from ladder.quality.gates import run_gate
 
-    print(run_gate(args.gate).render())
+    print(run_gate(args.gate, as_of=args.as_of).render())
+
+
+def _report(args: argparse.Namespace) -> None:
+    from ladder.report import build_report, reports_dir
+
+    page = build_report(args.as_of)
+    print(f"run report as of {args.as_of}: {page}")
+    print(f"  the newest date's: {reports_dir() / 'latest' / 'index.html'}")
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -273,7 +281,16 @@ def _build_parser() -> argparse.ArgumentParser:
         "validate", help="run a Great Expectations gate on the warehouse (validate_raw|marts)"
     )
     validate.add_argument("gate", choices=["raw", "marts"])
+    validate.add_argument(
+        "--as-of", type=_date, help="record the outcome for this date's run report (ops.gate_runs)"
+    )
     validate.set_defaults(handler=_validate)
+
+    report = groups.add_parser(
+        "report", help="write the run report page (charts of the marts) for an as-of date"
+    )
+    report.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
+    report.set_defaults(handler=_report)
 
     dbt = groups.add_parser("dbt", help="run any dbt command against the resolved warehouse")
     dbt.add_argument("--as-of", type=_date, help="pass the as-of date D to dbt")

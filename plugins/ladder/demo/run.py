@@ -2,8 +2,9 @@
 
 Starts the embedded warehouse, loads the demo company unless it is already there,
 starts the helpdesk sandbox, runs `ladder_nightly` for the demo's as-of date with
-`airflow dags test` (extract, transform, marts), stops the sandbox and prints what
-landed where and the headline numbers of the marts.
+`airflow dags test` (extract, transform, marts, gates, publish, report) for two nights,
+stops the sandboxes and prints what landed where, the headline numbers of the marts and
+where the run report is.
 """
 
 from __future__ import annotations
@@ -154,6 +155,9 @@ def run_demo() -> None:
 
     print(raw_summary())
     print(headline(url).render())
+    from ladder.report import reports_dir
+
+    print(f"run report: {reports_dir() / following.isoformat() / 'index.html'}")
 
 
 def _destination_sandbox(system: str, destinations: dict) -> SandboxProcess:

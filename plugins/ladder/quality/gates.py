@@ -1,6 +1,7 @@
 """Running a gate: the suites of `suites.py` written into the GX file context in
 `expectations/`, validated against the resolved warehouse by one checkpoint per gate,
-with the Data Docs rebuilt under `quality.data_docs_dir`.
+with the Data Docs rebuilt under `quality.data_docs_dir`. Each outcome is also a row of
+`ops.gate_runs`, so the run report can show the gates without reading Data Docs.
 
 The warehouse URL reaches GX only through the environment (the datasource's connection
 string is `${LADDER_GX_WAREHOUSE_URL}` in great_expectations.yml), never a file.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +26,20 @@ CONTEXT_DIR = config.PROJECT_ROOT / "expectations"
 DATASOURCE = "warehouse"
 URL_VARIABLE = "LADDER_GX_WAREHOUSE_URL"
 DOCS_SITE = "ladder_data_docs"
+
+GATE_RUNS_DDL = """
+create schema if not exists ops;
+create table if not exists ops.gate_runs (
+    run_id bigint generated always as identity primary key,
+    gate text not null,
+    as_of_date date,
+    success boolean not null,
+    evaluated integer not null,
+    failures text[] not null,
+    data_docs text not null,
+    finished_at timestamptz not null default now()
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -46,8 +62,10 @@ class GateFailed(LadderError):
     """A gate found bad data: the run stops here, and nothing is published."""
 
 
-def run_gate(gate: str, warehouse_url: str | None = None) -> GateResult:
-    """Validate one gate's suites; raises GateFailed (with the Data Docs path) on failure."""
+def run_gate(gate: str, warehouse_url: str | None = None, as_of: date | None = None) -> GateResult:
+    """Validate one gate's suites and record the outcome in `ops.gate_runs` for the run's
+    as-of date (null for a check by hand without one); raises GateFailed (with the Data
+    Docs path) on failure."""
     if gate not in GATES:
         raise LadderError(f"unknown gate {gate!r}: use one of {', '.join(GATES)}")
     if warehouse_url is None:
@@ -71,6 +89,7 @@ def run_gate(gate: str, warehouse_url: str | None = None) -> GateResult:
                 failures.append(f"{suite}: {_describe(outcome)}")
     outcome = GateResult(gate, bool(result.success), evaluated, tuple(failures), docs)
     log.info("Data Docs for validate_%s: %s", gate, docs)
+    _record(warehouse_url, outcome, as_of)
     if not outcome.success:
         raise GateFailed(outcome.render())
     return outcome
@@ -79,12 +98,28 @@ def run_gate(gate: str, warehouse_url: str | None = None) -> GateResult:
 def gate_task(gate: str) -> None:
     """The Airflow task: bad data fails the run at once (a retry would find the same
     data); an error reaching the warehouse is left to the task's retries."""
+    from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
+    from ladder.as_of import as_of_date
+
     try:
-        print(run_gate(gate).render())
+        print(run_gate(gate, as_of=as_of_date(get_current_context())).render())
     except GateFailed as failed:
         raise AirflowFailException(str(failed)) from None
+
+
+def _record(warehouse_url: str, outcome: GateResult, as_of: date | None) -> None:
+    import psycopg
+
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(GATE_RUNS_DDL)
+        conn.execute(
+            "insert into ops.gate_runs (gate, as_of_date, success, evaluated, failures,"
+            " data_docs) values (%s, %s, %s, %s, %s, %s)",
+            (outcome.gate, as_of, outcome.success, outcome.evaluated, list(outcome.failures),
+             str(outcome.data_docs)),
+        )  # fmt: skip
 
 
 def _sqlalchemy_url(url: str) -> str:
