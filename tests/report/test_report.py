@@ -195,7 +195,7 @@ def test_cost_to_serve_treatments_and_deliveries_are_the_warehouses(page, night:
         )
     }
     table = {row[0]: row[1:6] for row in page["tables"]["deliveries"][1:]}
-    assert set(table) == set(delivered) == {"marketing", "service"}
+    assert set(table) == set(delivered) == {"marketing", "service", "service_table"}
     for destination, (status, *counts) in delivered.items():
         assert table[destination] == [status, *(f"{n:,}" for n in counts)]
     # The second night sent only the week's difference.
