@@ -39,7 +39,7 @@ from benchmarks import (
     parse_args,
     use_bench_sources,
 )
-from benchmarks.transform import AS_OF, END, SEED, START
+from benchmarks.transform import AS_OF, END, SEED, START, demo_generation
 
 STAGES = ("extract", "validate_raw", "transform", "score_clv", "marts", "validate_marts",
           "marts_ready", "publish", "report")  # fmt: skip
@@ -50,15 +50,7 @@ def fresh_warehouse(server, customers: int) -> None:
     """The demo company as generated, and a warehouse that has never run a night."""
     from ladder.demo.load import create_demo_company
 
-    try:
-        with psycopg.connect(server.url("shop")) as conn:
-            generation = conn.execute(
-                "select seed, customers, start_date, end_date, covered_until"
-                " from demo_truth.generation"
-            ).fetchone()
-    except psycopg.Error:
-        generation = None
-    if generation != (SEED, customers, START, END, END):
+    if demo_generation(server) != (SEED, customers, START, END, END):
         began = time.perf_counter()
         create_demo_company(customers=customers, seed=SEED, start=START, end=END)
         print(f"prepare: generated the company in {time.perf_counter() - began:.0f} s "

@@ -76,6 +76,18 @@ def _source_counts(server: EmbeddedWarehouse) -> dict[str, int]:
     return counts
 
 
+def demo_generation(server: EmbeddedWarehouse) -> tuple | None:
+    """(seed, customers, start, end, covered_until) of the demo company there, if any."""
+    try:
+        with psycopg.connect(server.url("shop")) as conn:
+            return conn.execute(
+                "select seed, customers, start_date, end_date, covered_until "
+                "from demo_truth.generation"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+
+
 def _prepared(server: EmbeddedWarehouse, customers: int) -> tuple[bool, str]:
     """Whether raw already holds exactly this demo company, extracted as of D.
 
@@ -84,16 +96,10 @@ def _prepared(server: EmbeddedWarehouse, customers: int) -> tuple[bool, str]:
     has as many rows as its source table (one extract as of D into an empty raw lands
     each source row once; an extract as of an earlier date lands fewer).
     """
-    wanted = (SEED, customers, START, END, END)
-    try:
-        with psycopg.connect(server.url("shop")) as conn:
-            generation = conn.execute(
-                "select seed, customers, start_date, end_date, covered_until "
-                "from demo_truth.generation"
-            ).fetchone()
-    except psycopg.Error:
+    generation = demo_generation(server)
+    if generation is None:
         return False, "no demo company"
-    if generation != wanted:
+    if generation != (SEED, customers, START, END, END):
         seed, count, start, end, covered = generation
         return False, (
             f"the demo company there is seed {seed}, {count:,} customers, {start} to {end}, "
