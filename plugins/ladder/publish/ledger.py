@@ -165,15 +165,23 @@ def record_batch(conn: psycopg.Connection, run_id: int, destination: str, as_of:
     with conn.transaction():
         upserted = [c for c in accepted if c.action == "upsert"]
         if upserted:
-            conn.cursor().executemany(
+            # One statement per batch (arrays, unnested in the server): a round trip per
+            # row would cost more than the destination's answer.
+            conn.execute(
                 """
                 insert into ops.publish_state (destination, customer_id, payload_hash, as_of_date)
-                values (%s, %s, %s, %s)
+                select %s, customer_id, payload_hash, %s
+                from unnest(%s::text[], %s::text[]) as batch (customer_id, payload_hash)
                 on conflict (destination, customer_id) do update set
                     payload_hash = excluded.payload_hash, as_of_date = excluded.as_of_date,
                     delivered_at = now()
                 """,
-                [(destination, c.customer_id, c.payload_hash, as_of) for c in upserted],
+                (
+                    destination,
+                    as_of,
+                    [c.customer_id for c in upserted],
+                    [c.payload_hash for c in upserted],
+                ),
             )
         removed = [c.customer_id for c in accepted if c.action == "remove"]
         if removed:
