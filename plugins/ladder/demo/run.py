@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,12 +57,6 @@ def _demo_company_loaded(settings: dict) -> bool:
         _day(settings["end"]),
     )
     return row == wanted
-
-
-def _ensure_manifest() -> None:
-    from ladder.transform.cosmos import ensure_manifest
-
-    ensure_manifest()
 
 
 def _day(value) -> date:
@@ -120,15 +113,6 @@ class HelpdeskSandbox(SandboxProcess):
 
 def run_demo() -> None:
     settings = config.section("demo")
-    env = airflow_env()
-    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
-    airflow = [sys.executable, "-m", "airflow"]
-    # Airflow's metadata database is migrated while the company is generated: on a fresh
-    # clone each takes seconds, and they need different cores.
-    migrate = subprocess.Popen([*airflow, "db", "migrate"], env=env, stdout=subprocess.DEVNULL)
-    # So is dbt's manifest, which the DAG's Cosmos groups read (a fresh clone has none).
-    manifest = ThreadPoolExecutor(max_workers=1)
-    parsed = manifest.submit(_ensure_manifest)
     if uses_embedded_warehouse():
         server = start_embedded_warehouse()
         print(f"embedded warehouse running on 127.0.0.1:{server.port}", flush=True)
@@ -146,10 +130,10 @@ def run_demo() -> None:
         print(summary.render(), flush=True)
 
     as_of = _day(settings["end"])
-    if migrate.wait() != 0:
-        raise LadderError(f"`airflow db migrate` failed for {AIRFLOW_HOME}; its error is above")
-    parsed.result()
-    manifest.shutdown()
+    env = airflow_env()
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    airflow = [sys.executable, "-m", "airflow"]
+    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     destinations = config.section("destinations")
     helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
     with (
