@@ -11,7 +11,6 @@ dropped half-way through the answer) is resent here, with the same key.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import time
 
@@ -43,9 +42,8 @@ class BatchClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def send(self, path: str, body: dict, key: str) -> dict[int, str]:
-        """POST one batch; returns the rejected records (index -> reason)."""
-        payload = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    def send(self, path: str, payload: str, key: str) -> dict[int, str]:
+        """POST one batch (its JSON body); returns the rejected records (index -> reason)."""
         attempt = 0
         while True:
             attempt += 1
@@ -72,7 +70,6 @@ class BatchClient:
             return {r["index"]: r["reason"] for r in result.get("rejected", [])}
 
 
-def batch_key(destination: str, as_of: str, action: str, records: list) -> str:
-    """The same batch (destination, D, action and content) always gets the same key."""
-    text = json.dumps([destination, as_of, action, records], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+def batch_key(destination: str, as_of: str, action: str, payload: str) -> str:
+    """The same batch (destination, D, action and body) always gets the same key."""
+    return hashlib.sha256(f"{destination}\n{as_of}\n{action}\n{payload}".encode()).hexdigest()

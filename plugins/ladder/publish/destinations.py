@@ -13,6 +13,7 @@ a diff: `files.py`.)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -23,7 +24,7 @@ from psycopg import sql
 from ladder import config
 from ladder.connections import MARKETING, SERVICE, SERVICE_DB, airflow_connection, http_endpoint
 from ladder.errors import LadderError
-from ladder.publish.batches import BatchClient
+from ladder.publish.batches import BatchClient, batch_key
 from ladder.publish.lists import LISTS, TreatmentList
 
 
@@ -47,9 +48,9 @@ ROUTES = {
 class Destination(Protocol):
     origin: str  # where it is, for messages (never a credential)
 
-    def send(self, action: str, records: list, key: str) -> dict[int, str]:
-        """Apply one batch (`upsert` payloads or `remove` customer ids); the refused
-        records by index, with the reason."""
+    def send(self, action: str, records: list[str]) -> dict[int, str]:
+        """Apply one batch (`upsert` payloads, JSON text, or `remove` customer ids); the
+        refused records by index, with the reason."""
 
     def close(self) -> None: ...
 
@@ -69,14 +70,16 @@ def open_destination(destination: str, as_of: date, warehouse_url: str) -> Desti
             "(see the README, Publishing)"
         )
     if where.kind == "http":
-        return HttpDestination(destination, settings)
+        return HttpDestination(destination, settings, as_of)
     return TableDestination(LISTS[where.list_name], settings, as_of, warehouse_url)
 
 
 class HttpDestination:
     """A batch JSON API; the Idempotency-Key makes a resent batch apply once."""
 
-    def __init__(self, system: str, settings: dict) -> None:
+    def __init__(self, system: str, settings: dict, as_of: date) -> None:
+        self.system = system
+        self.as_of = as_of.isoformat()
         connection = {"marketing": MARKETING, "service": SERVICE}[system]
         base_url, token, self.origin = http_endpoint(connection, settings["sandbox"], system)
         self.client = BatchClient(base_url, token, self.origin)
@@ -89,9 +92,15 @@ class HttpDestination:
                           "remove": "/api/profiles:batchClear"}  # fmt: skip
             self.records_field = "profiles"
 
-    def send(self, action: str, records: list, key: str) -> dict[int, str]:
-        field = self.records_field if action == "upsert" else "customer_ids"
-        return self.client.send(self.paths[action], {field: records}, key)
+    def send(self, action: str, records: list[str]) -> dict[int, str]:
+        # The payloads are JSON already (PostgreSQL's text of the jsonb the diff hashed):
+        # joined, not parsed and serialised again, they are the body as they are.
+        if action == "upsert":
+            body = f'{{"{self.records_field}":[{",".join(records)}]}}'
+        else:
+            body = json.dumps({"customer_ids": records})
+        key = batch_key(self.system, self.as_of, action, body)
+        return self.client.send(self.paths[action], body, key)
 
     def close(self) -> None:
         self.client.session.close()
@@ -129,7 +138,7 @@ class TableDestination:
         )
         self.conn.commit()
 
-    def send(self, action: str, records: list, key: str) -> dict[int, str]:
+    def send(self, action: str, records: list[str]) -> dict[int, str]:
         if action == "remove":
             with self.conn.transaction():
                 self.conn.execute(
@@ -137,7 +146,7 @@ class TableDestination:
                     (records,),
                 )
             return {}
-        rows = [(*(r.get(c) for c in self.columns), self.as_of) for r in records]
+        rows = [(*map(json.loads(r).get, self.columns), self.as_of) for r in records]
         statement = self._upsert()
         try:
             with self.conn.transaction():

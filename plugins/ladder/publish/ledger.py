@@ -64,7 +64,7 @@ create table if not exists ops.publish_rejects (
 class Change:
     action: str  # upsert or remove
     customer_id: str
-    payload: dict | None
+    payload: str | None  # the JSON text sent
     payload_hash: str | None
 
 
@@ -120,7 +120,7 @@ def diff(conn: psycopg.Connection, destination: str, lst: TreatmentList,
             from ops.publish_rejects
             where destination = %(destination)s and action = 'upsert'
         )
-        select 'upsert', desired.customer_id, desired.payload, desired.payload_hash
+        select 'upsert', desired.customer_id, desired.payload::text, desired.payload_hash
         from desired
         left join delivered on desired.customer_id = delivered.customer_id
         where

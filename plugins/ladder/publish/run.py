@@ -17,7 +17,6 @@ import psycopg
 
 from ladder import config
 from ladder.publish import ledger
-from ladder.publish.batches import batch_key
 from ladder.publish.destinations import ROUTES, open_destination, route
 from ladder.publish.lists import LISTS
 
@@ -95,8 +94,7 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
                         batch = todo[start : start + max_batch]
                         records = [c.payload if action == "upsert" else c.customer_id
                                    for c in batch]  # fmt: skip
-                        key = batch_key(name, as_of.isoformat(), action, records)
-                        refused = destination.send(action, records, key)
+                        refused = destination.send(action, records)
                         ledger.record_batch(conn, run_id, name, as_of, batch, refused)
                         sent += len(batch) - len(refused)
                         rejected += len(refused)
