@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 
 from ladder.transform import cosmos
+from ladder.transform.dbt import ensure_manifest
 
 
 def test_the_manifest_is_parsed_once_and_again_only_after_a_project_change(tmp_path) -> None:
-    manifest = cosmos.ensure_manifest(tmp_path / "manifest.json")
+    manifest = ensure_manifest(tmp_path / "manifest.json")
     parsed_at = manifest.stat().st_mtime_ns
-    assert cosmos.ensure_manifest(manifest).stat().st_mtime_ns == parsed_at
+    assert ensure_manifest(manifest).stat().st_mtime_ns == parsed_at
 
     # A manifest older than the project's files: the next DAG parse parses dbt again.
     os.utime(manifest, (0, 0))
-    assert cosmos.ensure_manifest(manifest).stat().st_mtime > 0
+    assert ensure_manifest(manifest).stat().st_mtime > 0
 
 
 def test_the_dbt_profile_comes_from_the_warehouse_resolution_when_a_task_runs(

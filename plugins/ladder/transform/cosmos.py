@@ -8,8 +8,6 @@ writes once (`ensure_manifest`), not from a `dbt ls` at every parse.
 from __future__ import annotations
 
 import os
-import subprocess
-from pathlib import Path
 
 from airflow.sdk import Connection
 from cosmos import (
@@ -28,11 +26,8 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 from ladder import config
 from ladder.connections import WAREHOUSE
 from ladder.errors import LadderError
-from ladder.transform.dbt import DBT_PROJECT, venv_executable
+from ladder.transform.dbt import DBT_PROJECT, ensure_manifest, venv_executable
 from ladder.transform.stages import INDIRECT_SELECTION
-
-MANIFEST = DBT_PROJECT / "target" / "manifest.json"
-PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 # dbt's as_of_date is the run's D, the rule of ladder.as_of.as_of_date as a template.
 AS_OF_DATE = (
@@ -57,35 +52,6 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
 
             self._conn = Connection(conn_id=WAREHOUSE, uri=resolve_warehouse().url)
         return self._conn
-
-
-def _newest_project_change() -> float:
-    newest = 0.0
-    for name in PROJECT_FILES:
-        path = DBT_PROJECT / name
-        files = [path] if path.is_file() else path.rglob("*")
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
-    return newest
-
-
-def ensure_manifest(manifest: Path = MANIFEST) -> Path:
-    """The project's manifest, parsed again only when a project file changed since."""
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_change():
-        return manifest
-    done = subprocess.run(
-        [venv_executable("dbt"), "parse", "--target-path", str(manifest.parent)],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not manifest.exists():
-        raise LadderError(
-            f"`dbt parse` could not write {manifest}; run `ladder dbt parse` to see why:\n"
-            f"{done.stdout[-2000:]}"
-        )
-    return manifest
 
 
 def execution_mode() -> ExecutionMode:

@@ -20,6 +20,8 @@ from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+MANIFEST = DBT_PROJECT / "target" / "manifest.json"
+PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 
 def dbt_env(warehouse_url: str) -> dict[str, str]:
@@ -97,3 +99,32 @@ def lint_sql(args: Sequence[str]) -> int:
         start_embedded_warehouse()
     command = [venv_executable("sqlfluff"), *args]
     return subprocess.run(command, cwd=DBT_PROJECT, env=project_env(), check=False).returncode
+
+
+def _newest_project_change() -> float:
+    newest = 0.0
+    for name in PROJECT_FILES:
+        path = DBT_PROJECT / name
+        files = [path] if path.is_file() else path.rglob("*")
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def ensure_manifest(manifest: Path = MANIFEST) -> Path:
+    """The project's manifest, parsed again only when a project file changed since."""
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_change():
+        return manifest
+    done = subprocess.run(
+        [venv_executable("dbt"), "parse", "--target-path", str(manifest.parent)],
+        cwd=DBT_PROJECT,
+        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not manifest.exists():
+        raise LadderError(
+            f"`dbt parse` could not write {manifest}; run `ladder dbt parse` to see why:\n"
+            f"{done.stdout[-2000:]}"
+        )
+    return manifest
