@@ -166,12 +166,13 @@ def record_batch(conn: psycopg.Connection, run_id: int, destination: str, as_of:
         upserted = [c for c in accepted if c.action == "upsert"]
         if upserted:
             # One statement per batch (arrays, unnested in the server): a round trip per
-            # row would cost more than the destination's answer.
+            # row would cost more than the destination's answer. The arrays go in binary,
+            # which psycopg writes without quoting each element.
             conn.execute(
                 """
                 insert into ops.publish_state (destination, customer_id, payload_hash, as_of_date)
                 select %s, customer_id, payload_hash, %s
-                from unnest(%s::text[], %s::text[]) as batch (customer_id, payload_hash)
+                from unnest(%b::text[], %b::text[]) as batch (customer_id, payload_hash)
                 on conflict (destination, customer_id) do update set
                     payload_hash = excluded.payload_hash, as_of_date = excluded.as_of_date,
                     delivered_at = now()

@@ -3,13 +3,15 @@
 Per destination: compute the diff against `ops.publish_state`, open a run in
 `ops.publish_runs`, send upserts then removals in batches of at most `max_batch`
 (sorted by customer, so a rerun after a crash cuts the same batches and their
-idempotency keys match), and record each batch's answer before sending the next. The
-log names counts only: payloads hold email addresses and reasons, which stay out of it.
+idempotency keys match), and record each batch's answer in the ledger as it comes (the
+next batch is sent meanwhile). The log names counts only: payloads hold email addresses and reasons, which stay out of it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +19,7 @@ import psycopg
 
 from ladder import config
 from ladder.publish import ledger
-from ladder.publish.destinations import ROUTES, open_destination, route
+from ladder.publish.destinations import ROUTES, Destination, open_destination, route
 from ladder.publish.lists import LISTS
 
 log = logging.getLogger(__name__)
@@ -89,16 +91,11 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
         if not dry_run:
             destination = open_destination(name, as_of, warehouse_url)
             try:
-                for action, todo in (("upsert", changes.upserts), ("remove", changes.removals)):
-                    for start in range(0, len(todo), max_batch):
-                        batch = todo[start : start + max_batch]
-                        records = [c.payload if action == "upsert" else c.customer_id
-                                   for c in batch]  # fmt: skip
-                        refused = destination.send(action, records)
-                        ledger.record_batch(conn, run_id, name, as_of, batch, refused)
-                        sent += len(batch) - len(refused)
-                        rejected += len(refused)
-                        batches += 1
+                for batch, refused in _answered_batches(destination, changes, max_batch):
+                    ledger.record_batch(conn, run_id, name, as_of, batch, refused)
+                    sent += len(batch) - len(refused)
+                    rejected += len(refused)
+                    batches += 1
             except BaseException:
                 ledger.finish_run(conn, run_id, "failed")
                 raise
@@ -107,6 +104,32 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
         ledger.finish_run(conn, run_id, "dry run" if dry_run else "succeeded")
     return PublishResult(name, as_of, len(changes.upserts), len(changes.removals), sent,
                          rejected, batches, dry_run)  # fmt: skip
+
+
+def _answered_batches(
+    destination: Destination, changes: ledger.Diff, max_batch: int
+) -> Iterator[tuple[list[ledger.Change], dict[int, str]]]:
+    """Each batch with the records the destination refused, in order. The next batch is
+    on its way while the caller records this one's answer: the destination's work and the
+    ledger's overlap. A run killed in between has at most two batches answered and not
+    recorded, both whole; the rerun cuts them again, with the same keys."""
+    cuts = [
+        (action, todo[start : start + max_batch])
+        for action, todo in (("upsert", changes.upserts), ("remove", changes.removals))
+        for start in range(0, len(todo), max_batch)
+    ]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as sender:
+
+        def send(action: str, batch: list[ledger.Change]) -> Future:
+            records = [c.payload if action == "upsert" else c.customer_id for c in batch]
+            return sender.submit(destination.send, action, records)
+
+        in_flight = send(*cuts[0]) if cuts else None
+        for index, (_, batch) in enumerate(cuts):
+            answer = in_flight
+            if index + 1 < len(cuts):
+                in_flight = send(*cuts[index + 1])
+            yield batch, answer.result()
 
 
 def publish_task(name: str) -> dict[str, int]:
