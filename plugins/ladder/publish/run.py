@@ -4,7 +4,8 @@ Per destination: compute the diff against `ops.publish_state`, open a run in
 `ops.publish_runs`, send upserts then removals in batches of at most `max_batch`
 (sorted by customer, so a rerun after a crash cuts the same batches and their
 idempotency keys match), and record each batch's answer in the ledger as it comes (the
-next batch is sent meanwhile). The log names counts only: payloads hold email addresses and reasons, which stay out of it.
+next batch is sent meanwhile). The log names counts only: payloads hold email
+addresses and reasons, which stay out of it.
 """
 
 from __future__ import annotations
