@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +64,28 @@ def test_the_gates_guard_the_build_and_the_marts_asset(dagbag) -> None:
     published = {"publish.marketing", "publish.service", "publish.service_table",
                  "publish.service_file"}  # fmt: skip
     assert {"marts_ready", "report"} | published == marts_gate.get_flat_relative_ids(upstream=False)
+
+
+def test_the_plugins_folder_loads_without_shadowing_packages(tmp_path) -> None:
+    # Airflow imports every .py under the plugins folder as a top-level module named
+    # after its file; ladder/transform/cosmos.py would then stand in for the cosmos
+    # package. The folder's .airflowignore keeps the ladder package out of that.
+    probe = (
+        "import json, sys\n"
+        "from airflow import plugins_manager\n"
+        "plugins, errors = plugins_manager._get_plugins()\n"
+        "print(json.dumps({'plugins': [p.name for p in plugins], 'errors': errors,\n"
+        "                  'cosmos': sys.modules['cosmos'].__file__}))\n"
+    )
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(DAGS.parent / "plugins"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert loaded["errors"] == {}
+    assert "cosmos" in loaded["plugins"]
+    assert "site-packages" in loaded["cosmos"]
