@@ -104,8 +104,9 @@ def main() -> None:
     args = parse_args(__doc__)
     server = bench_warehouse(args.port)
     url = server.url("warehouse")
-    fresh_warehouse(server, args.customers)
+    # Before the company is generated: it goes to the benchmark warehouse, not the demo's.
     use_bench_sources(url)
+    fresh_warehouse(server, args.customers)
     home = Path(tempfile.mkdtemp(prefix="ladder-bench-nightly-"))
     dlt_dir = Path(tempfile.mkdtemp(prefix="ladder-bench-nightly-dlt-"))
     env = {
