@@ -72,9 +72,9 @@ def test_the_plugins_folder_loads_without_shadowing_packages(tmp_path) -> None:
     # package. The folder's .airflowignore keeps the ladder package out of that.
     probe = (
         "import json, sys\n"
-        "from airflow import plugins_manager\n"
-        "plugins, errors = plugins_manager._get_plugins()\n"
-        "print(json.dumps({'plugins': [p.name for p in plugins], 'errors': errors,\n"
+        "from airflow import plugins_manager as pm\n"
+        "plugins = [p['name'] for p in pm.get_plugin_info(attrs_to_dump=['name'])]\n"
+        "print(json.dumps({'plugins': plugins, 'errors': pm.get_import_errors(),\n"
         "                  'cosmos': sys.modules['cosmos'].__file__}))\n"
     )
     env = {

@@ -84,9 +84,9 @@ def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
         ),
         execution_config=ExecutionConfig(
             execution_mode=mode,
-            # dbt in a process of its own, on the other core: run in-process (dbtRunner),
-            # it shares one interpreter with the task that parses its events, and the
-            # demo's transform build took 26 s instead of 10 s.
+            # dbt in a process of its own, free to use the other core: in-process
+            # (dbtRunner) it shares one interpreter with the watcher parsing its events,
+            # and the demo's transform build took 26 s instead of 10 s.
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=venv_executable("dbt"),
             test_indirect_selection=TestIndirectSelection(INDIRECT_SELECTION),
