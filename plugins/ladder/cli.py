@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -216,6 +217,11 @@ def _demo(args: argparse.Namespace) -> None:
     from ladder.demo.run import run_demo
 
     run_demo()
+    # The demo has loaded Airflow, whose teardown at interpreter exit takes seconds;
+    # everything is written and every child has stopped, so the process ends here.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _build_parser() -> argparse.ArgumentParser:
