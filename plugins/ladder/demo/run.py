@@ -3,6 +3,7 @@
 Starts the embedded warehouse, loads the demo company unless it is already there,
 starts the helpdesk sandbox, runs `ladder_nightly` for the demo's as-of date with
 `airflow dags test` (extract, transform, marts, gates, publish, report) for two nights,
+both in this process,
 stops the sandboxes and prints what landed where, the headline numbers of the marts and
 where the run report is.
 """
@@ -117,15 +118,15 @@ class HelpdeskSandbox(SandboxProcess):
 
 def run_demo() -> None:
     settings = config.section("demo")
-    env = airflow_env()
-    # Before anything imports Airflow: both nights run in this process (see _nightly).
-    os.environ.update(env)
+    # Before anything imports Airflow: both nights run in this process (see _nightly),
+    # and `airflow db migrate` in a child inherits the same settings.
+    os.environ.update(airflow_env())
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
     # Airflow's metadata database is migrated, and dbt's manifest (which the DAG's Cosmos
     # groups read; a fresh clone has none) parsed, while the warehouse starts and the
     # company is generated: each takes seconds, mostly in its own process.
-    migrate = subprocess.Popen([*airflow, "db", "migrate"], env=env, stdout=subprocess.DEVNULL)
+    migrate = subprocess.Popen([*airflow, "db", "migrate"], stdout=subprocess.DEVNULL)
     manifest = ThreadPoolExecutor(max_workers=1)
     parsed = manifest.submit(ensure_manifest)
     if uses_embedded_warehouse():
