@@ -5,6 +5,9 @@ Ladder's nightly run for one **as-of date** D: the run's `data_interval_end` (fo
 manual run, its logical date). Everything it computes uses only events before D, so a
 rerun or a backfill of D reads and produces the same data.
 
+**migrate**: brings the tables Ladder writes outside dbt (`clv`, the `ops` ledgers, the
+suppression list) to this version's schema (`ladder.warehouse.migrations`).
+
 **extract**: lands the sales database (`ladder_sales_db`, dlt `sql_database`) and the
 helpdesk export API (`ladder_helpdesk`, dlt `rest_api`) incrementally in the warehouse
 schema `raw` (`ladder_warehouse`). dlt keeps its cursors in the warehouse, so any
@@ -77,6 +80,15 @@ SERVICE_FILE = Asset("ladder://destinations/service_file")
     doc_md=__doc__,
 )
 def ladder_nightly() -> None:
+    @task(execution_timeout=timedelta(minutes=10))
+    def migrate() -> None:
+        """The warehouse's tables outside dbt, at this Ladder's version."""
+        from ladder.warehouse import resolve_warehouse
+        from ladder.warehouse.migrations import migrate
+
+        for applied in migrate(resolve_warehouse().url):
+            print(f"applied migration {applied.version}: {applied.name}")
+
     @task_group(group_id="extract")
     def extract() -> None:
         @task(execution_timeout=timedelta(hours=2), outlets=[RAW_SALES])
@@ -183,7 +195,8 @@ def ladder_nightly() -> None:
         return str(page)
 
     (
-        extract()
+        migrate()
+        >> extract()
         >> validate_raw()
         >> transform
         >> score_clv()

@@ -351,9 +351,18 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that read or write the warehouse: its tables outside dbt are migrated first.
+MIGRATING_COMMANDS = {"extract", "transform", "dbt", "publish", "validate", "report"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        if args.command in MIGRATING_COMMANDS:
+            from ladder.warehouse import resolve_warehouse
+            from ladder.warehouse.migrations import migrate
+
+            migrate(resolve_warehouse().url)
         handler: Callable[[argparse.Namespace], None] = args.handler
         handler(args)
     except LadderError as exc:

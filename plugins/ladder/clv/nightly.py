@@ -35,39 +35,12 @@ from ladder.clv.score import score
 from ladder.clv.settings import annual_discount_rate
 from ladder.clv.summary import CustomerSummary
 from ladder.errors import LadderError
+from ladder.warehouse.migrations import migrate
 
 log = logging.getLogger(__name__)
 
 HORIZON_DAYS = 365
 SUMMARY = "intermediate.int_customer_purchases_summarised"
-
-DDL = """
-create schema if not exists clv;
-create table if not exists clv.model_runs (
-    as_of_date date not null,
-    model text not null,
-    parameters jsonb,
-    log_likelihood double precision,
-    customers bigint not null,
-    fitted_customers bigint not null,
-    converged boolean not null,
-    message text not null,
-    used_fallback boolean not null,
-    parameters_from date not null,
-    fitted_at timestamptz not null,
-    primary key (as_of_date, model)
-);
-create table if not exists clv.customer_scores (
-    as_of_date date not null,
-    customer_id text not null,
-    p_alive double precision not null,
-    expected_purchases_365d double precision not null,
-    discounted_purchases_365d double precision not null,
-    expected_margin_per_purchase double precision not null,
-    clv_365d double precision not null,
-    primary key (as_of_date, customer_id)
-);
-"""
 
 SCORE_COLUMNS = (
     "as_of_date",
@@ -135,9 +108,8 @@ def score_clv(as_of: date, warehouse_url: str | None = None) -> ScoringRun:
 
         warehouse_url = resolve_warehouse().url
     rate = annual_discount_rate()
+    migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        conn.execute(DDL)
-        conn.commit()
         summary = read_summary(conn, as_of)
         fit, failure = _try_fit(summary)
         runs = _model_runs(conn, as_of, summary, fit, failure)

@@ -26,6 +26,7 @@ from ladder.connections import MARKETING, SERVICE, SERVICE_DB, airflow_connectio
 from ladder.errors import LadderError
 from ladder.publish.batches import BatchClient, batch_key
 from ladder.publish.lists import LISTS, TreatmentList
+from ladder.warehouse.migrations import migrate, service_desk_track
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class TableDestination:
     def __init__(self, lst: TreatmentList, settings: dict, as_of: date,
                  warehouse_url: str) -> None:  # fmt: skip
         url, self.origin = _table_database(settings, warehouse_url)
-        schema, _, name = str(settings.get("table", "public.service_profiles")).rpartition(".")
+        table = str(settings.get("table", "public.service_profiles"))
+        schema, _, name = table.rpartition(".")
         self.table = sql.Identifier(schema or "public", name)
         self.columns = lst.fields
         self.as_of = as_of
@@ -123,20 +125,7 @@ class TableDestination:
             self.conn = psycopg.connect(url)
         except psycopg.OperationalError as exc:
             raise LadderError(f"{self.origin}: cannot connect ({exc})") from None
-        self._create_table(schema or "public")
-
-    def _create_table(self, schema: str) -> None:
-        payload = sql.SQL(", ").join(
-            sql.SQL("{} text not null").format(sql.Identifier(c)) for c in self.columns[1:]
-        )
-        self.conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        self.conn.execute(
-            sql.SQL(
-                "create table if not exists {} (customer_id text primary key, {},"
-                " as_of_date date not null, updated_at timestamptz not null default now())"
-            ).format(self.table, payload)
-        )
-        self.conn.commit()
+        migrate(url, service_desk_track(table))
 
     def send(self, action: str, records: list[str]) -> dict[int, str]:
         if action == "remove":

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from ladder import config
 from ladder.errors import LadderError
-from ladder.publish.ledger import ensure_tables
+from ladder.warehouse.migrations import migrate
 
 COLUMNS = ("customer_id", "service_tier", "treatment_code", "reason", "as_of_date")
 
@@ -58,8 +58,8 @@ def drop_service_file(as_of: date, warehouse_url: str) -> str:
     with fs.open(partial, "wb") as out:
         out.write(buffer.getvalue())
     fs.mv(partial, final)
+    migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        ensure_tables(conn)
         conn.execute(
             "insert into ops.publish_runs (destination, as_of_date, finished_at, dry_run,"
             " full_resync, upserts, removals, sent, batches, status)"

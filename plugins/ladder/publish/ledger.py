@@ -7,6 +7,8 @@
 - `ops.publish_rejects`: records a destination refused, with its reason. A rejected
   payload is not sent again until it changes, so a bad record is not retried for ever.
 
+Their DDL is in `ladder.warehouse.migrations`.
+
 The state is updated batch by batch, in the transaction that records the batch's answer:
 a run killed half-way resumes where it stopped, and resends the unanswered batch with
 the same content (and so the same idempotency key).
@@ -22,43 +24,6 @@ import psycopg
 from ladder.errors import LadderError
 from ladder.publish.lists import TreatmentList
 
-DDL = """
-create schema if not exists ops;
-create table if not exists ops.publish_state (
-    destination text not null,
-    customer_id text not null,
-    payload_hash text not null,
-    as_of_date date not null,
-    delivered_at timestamptz not null default now(),
-    primary key (destination, customer_id)
-);
-create table if not exists ops.publish_runs (
-    run_id bigint generated always as identity primary key,
-    destination text not null,
-    as_of_date date not null,
-    started_at timestamptz not null default now(),
-    finished_at timestamptz,
-    dry_run boolean not null,
-    full_resync boolean not null,
-    upserts bigint not null,
-    removals bigint not null,
-    sent bigint not null default 0,
-    rejected bigint not null default 0,
-    batches bigint not null default 0,
-    status text not null default 'running'
-);
-create table if not exists ops.publish_rejects (
-    run_id bigint not null references ops.publish_runs,
-    destination text not null,
-    customer_id text not null,
-    action text not null,
-    payload_hash text,
-    reason text not null,
-    as_of_date date not null,
-    rejected_at timestamptz not null default now()
-);
-"""
-
 
 @dataclass
 class Change:
@@ -72,11 +37,6 @@ class Change:
 class Diff:
     upserts: list[Change] = field(default_factory=list)
     removals: list[Change] = field(default_factory=list)
-
-
-def ensure_tables(conn: psycopg.Connection) -> None:
-    conn.execute(DDL)
-    conn.commit()
 
 
 def newer_delivery(conn: psycopg.Connection, destination: str, as_of: date) -> date | None:

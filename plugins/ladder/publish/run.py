@@ -22,6 +22,7 @@ from ladder import config
 from ladder.publish import ledger
 from ladder.publish.destinations import ROUTES, Destination, open_destination, route
 from ladder.publish.lists import LISTS
+from ladder.warehouse.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
                   warehouse_url: str) -> PublishResult:  # fmt: skip
     max_batch = int(config.section("destinations").get(name, {}).get("max_batch", 1000))
     lst = LISTS[route(name).list_name]
+    migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        ledger.ensure_tables(conn)
         newer = ledger.newer_delivery(conn, name, as_of)
         if newer is not None:
             # Sending D's list after D' > D was delivered would turn the system back a day.

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ladder import config
 from ladder.errors import LadderError
 from ladder.quality.suites import GATES, Check
+from ladder.warehouse.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +27,6 @@ CONTEXT_DIR = config.PROJECT_ROOT / "expectations"
 DATASOURCE = "warehouse"
 URL_VARIABLE = "LADDER_GX_WAREHOUSE_URL"
 DOCS_SITE = "ladder_data_docs"
-
-GATE_RUNS_DDL = """
-create schema if not exists ops;
-create table if not exists ops.gate_runs (
-    run_id bigint generated always as identity primary key,
-    gate text not null,
-    as_of_date date,
-    success boolean not null,
-    evaluated integer not null,
-    failures text[] not null,
-    data_docs text not null,
-    finished_at timestamptz not null default now()
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -112,8 +99,8 @@ def gate_task(gate: str) -> None:
 def _record(warehouse_url: str, outcome: GateResult, as_of: date | None) -> None:
     import psycopg
 
+    migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        conn.execute(GATE_RUNS_DDL)
         conn.execute(
             "insert into ops.gate_runs (gate, as_of_date, success, evaluated, failures,"
             " data_docs) values (%s, %s, %s, %s, %s, %s)",
