@@ -44,8 +44,10 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ladder sqlfluff fix .
 
+# Demo mode: the sandboxes and the demo's databases stand in for undefined connections.
 airflow: venv
 	PATH=$(BIN):$$PATH \
+	LADDER_MODE=demo \
 	AIRFLOW_HOME=$(AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \

@@ -122,12 +122,15 @@ def _sandbox(args: argparse.Namespace) -> None:
 
 
 def _extract(args: argparse.Namespace) -> None:
+    from ladder.connections import HELPDESK, SALES_DB, require
     from ladder.extract.helpdesk import extract_helpdesk
     from ladder.extract.sales import extract_sales
 
-    runs = {"sales": extract_sales, "helpdesk": extract_helpdesk}
-    for name in runs if args.source == "all" else [args.source]:
-        print(runs[name](args.as_of).render(), flush=True)
+    runs = {"sales": (extract_sales, SALES_DB), "helpdesk": (extract_helpdesk, HELPDESK)}
+    names = list(runs) if args.source == "all" else [args.source]
+    require(*(runs[name][1] for name in names))  # all of them before the first is read
+    for name in names:
+        print(runs[name][0](args.as_of).render(), flush=True)
 
 
 def _transform(args: argparse.Namespace) -> None:
