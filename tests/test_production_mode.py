@@ -31,9 +31,9 @@ from ladder.connections import (
 from ladder.errors import LadderError
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
-from ladder.publish import ledger
 from ladder.publish.destinations import ROUTES, open_destination
 from ladder.publish.run import publish
+from ladder.warehouse.migrations import migrate
 from tests.conftest import DEMO, free_port
 
 AS_OF = DEMO["end"]
@@ -197,9 +197,7 @@ def test_each_destination_refuses_without_its_connection(
     production, warehouse, listener, raw_target, destination, conn_id
 ) -> None:
     before = databases(warehouse)
-    with psycopg.connect(raw_target.url) as conn:
-        ledger.ensure_tables(conn)  # the delivery log exists, so an empty one means something
-        conn.commit()
+    migrate(raw_target.url)  # the delivery log exists, so an empty one means something
     with pytest.raises(MissingConnectionError) as refused:
         publish(AS_OF, [destination], warehouse_url=raw_target.url)
     assert refused.value.conn_ids == [conn_id]

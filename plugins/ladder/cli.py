@@ -361,6 +361,9 @@ MIGRATING_COMMANDS = {"extract", "transform", "dbt", "publish", "validate", "rep
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        from ladder import mode
+
+        mode.current()  # a mistyped LADDER_MODE stops every command before it starts
         if args.command in MIGRATING_COMMANDS:
             from ladder.warehouse import resolve_warehouse
             from ladder.warehouse.migrations import migrate
