@@ -5,8 +5,10 @@ Ladder's nightly run for one **as-of date** D: the run's `data_interval_end` (fo
 manual run, its logical date). Everything it computes uses only events before D, so a
 rerun or a backfill of D reads and produces the same data.
 
-**migrate**: brings the tables Ladder writes outside dbt (`clv`, the `ops` ledgers, the
-suppression list) to this version's schema (`ladder.warehouse.migrations`).
+**preflight**: outside demo mode, every connection the night needs must be defined, or
+the run fails here naming the missing ones, before anything is read or sent; then the
+tables Ladder writes outside dbt (`clv`, the `ops` ledgers, the suppression list) are
+migrated to this version's schema (`ladder.warehouse.migrations`).
 
 **extract**: lands the sales database (`ladder_sales_db`, dlt `sql_database`) and the
 helpdesk export API (`ladder_helpdesk`, dlt `rest_api`) incrementally in the warehouse
@@ -44,7 +46,8 @@ teams. Every delivery is in `ops.publish_runs`. Each list is an Asset.
 ladder and movements, CLV, cost-to-serve, treatments and deliveries, quality gates and
 quarantine) under `.ladder/reports/<D>/index.html`; its path is in the log.
 
-Connections that are not defined fall back to the demo systems (`make demo`).
+Connections that are not defined fall back to the demo systems only in demo mode
+(`LADDER_MODE=demo`, which `make demo` sets).
 """
 
 from __future__ import annotations
@@ -81,11 +84,15 @@ SERVICE_FILE = Asset("ladder://destinations/service_file")
 )
 def ladder_nightly() -> None:
     @task(execution_timeout=timedelta(minutes=10))
-    def migrate() -> None:
-        """The warehouse's tables outside dbt, at this Ladder's version."""
+    def preflight() -> None:
+        """Every connection the night needs, before anything is read or sent; then the
+        warehouse's tables outside dbt, at this Ladder's version."""
+        from ladder.connections import HELPDESK, SALES_DB, require
+        from ladder.publish.destinations import ROUTES
         from ladder.warehouse import resolve_warehouse
         from ladder.warehouse.migrations import migrate
 
+        require(SALES_DB, HELPDESK, *(route.connection for route in ROUTES.values()))
         for applied in migrate(resolve_warehouse().url):
             print(f"applied migration {applied.version}: {applied.name}")
 
@@ -195,7 +202,7 @@ def ladder_nightly() -> None:
         return str(page)
 
     (
-        migrate()
+        preflight()
         >> extract()
         >> validate_raw()
         >> transform

@@ -235,3 +235,19 @@ def test_in_demo_mode_the_service_desk_database_stands_in(
     destination.close()
     assert destination.origin.startswith(f"the demo service desk database `{production['desk']}`")
     assert production["desk"] in databases(warehouse)
+
+
+# --- the nightly ----------------------------------------------------------------------
+
+
+def test_the_nightly_stops_at_preflight_naming_every_missing_connection(
+    production, warehouse
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).dags["ladder_nightly"]
+    preflight = dag.get_task("preflight")
+    assert {t.task_id for t in preflight.get_direct_relatives(upstream=True)} == set()
+    with pytest.raises(MissingConnectionError) as refused:
+        preflight.python_callable()
+    assert refused.value.conn_ids == [SALES_DB, HELPDESK, MARKETING, SERVICE, SERVICE_DB]
