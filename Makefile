@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-publish bench-nightly warehouse-stop clean
+.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-publish bench-nightly warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ docs: venv
 
 test: venv
 	$(BIN)/pytest
+
+# The inner loop: everything but the whole-night end-to-end tests (marked slow).
+test-fast: venv
+	$(BIN)/pytest -m "not slow"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -12,12 +12,15 @@ import subprocess
 import sys
 
 import psycopg
+import pytest
 import yaml
 
 from ladder.config import PROJECT_ROOT
 from ladder.demo.run import SandboxProcess, airflow_env
 from tests.conftest import DEMO, free_port
 from tests.extract.test_extract import source_counts
+
+pytestmark = pytest.mark.slow
 
 
 def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(

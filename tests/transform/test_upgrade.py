@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from ladder.demo.run import HelpdeskSandbox
 from ladder.publish.run import publish
@@ -19,6 +20,8 @@ from ladder.quality.gates import run_gate
 from ladder.warehouse.migrations import WAREHOUSE, migrate
 from tests.conftest import TOKEN, ensure_demo_company, free_port, new_target
 from tests.transform.conftest import AS_OF, build, extract_into
+
+pytestmark = pytest.mark.slow
 
 DUMP = Path(__file__).parent / "data" / "warehouse-77c606d.sql"
 LEDGERS = ("clv.model_runs", "ops.gate_runs", "ops.publish_runs")
