@@ -22,7 +22,7 @@ LOADS = "dlt.common.storages.load_storage:LoadStorage"
 # The job's commit is followed by this call, which records it in the package.
 RECORDED = "save_pending_transition"
 
-# point: (class, method the process dies on entering, what the call's file name is like)
+# point: (class, method the process dies on entering, part of the job file's name if any)
 POINTS = {
     # the package is extracted, not yet normalized
     "extracted": (PIPELINE, "normalize", None),
@@ -40,13 +40,13 @@ POINTS = {
 
 
 def arm(point: str) -> None:
-    where, name, file_like = POINTS[point]
+    where, name, file_part = POINTS[point]
     module, owner_name = where.split(":")
     owner = getattr(importlib.import_module(module), owner_name)
     original = getattr(owner, name)
 
     def dying(*args, **kwargs):
-        if file_like is None or _is_committed_job(args, file_like):
+        if file_part is None or _is_committed_job(args, file_part):
             sys.stderr.flush()
             os._exit(CRASHED)
         return original(*args, **kwargs)
@@ -54,11 +54,10 @@ def arm(point: str) -> None:
     setattr(owner, name, dying)
 
 
-def _is_committed_job(args: tuple, file_like: str) -> bool:
+def _is_committed_job(args: tuple, file_part: str) -> bool:
+    """The arguments of save_pending_transition: a job of `file_part` that completed."""
     _storage, _load_id, file_name, state, *_ = args
-    return state == "completed" and (
-        file_name.endswith(file_like) or file_name.startswith(file_like)
-    )
+    return state == "completed" and file_part in file_name
 
 
 if __name__ == "__main__":
