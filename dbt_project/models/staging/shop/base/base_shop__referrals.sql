@@ -14,7 +14,11 @@ versions as (
 
 customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select
+        customer_id,
+        created_at,
+        {{ normalised_email('email') }} as normalised_email
+    from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -34,9 +38,22 @@ checked as (
             when referrers.customer_id is null then 'unknown referrer customer'
             when referred.customer_id is null then 'unknown referred customer'
             {{ event_time_checks('referred_at') }}
+            when versions.referrer_customer_id = versions.referred_customer_id
+                then 'referrer_customer_id is the referred customer: a self-referral'
+            when
+                bounds.self_referral_by_email
+                and referrers.normalised_email = referred.normalised_email
+                then 'referrer ' || versions.referrer_customer_id || ' and referred '
+                || versions.referred_customer_id || ' share one e-mail address once'
+                || ' normalised: a self-referral (plausibility_bounds.self_referral_by_email)'
+            -- Only the referrer must have existed: the referral creates the referred account.
+            {{ before_customer_check(
+                'versions.referred_at', 'referrers.created_at', 'the referrer'
+            ) }}
         end as _reject_reason
 
     from versions
+    {{ plausibility_bounds() }}
     left join customers as referrers
         on versions.referrer_customer_id = referrers.customer_id
     left join customers as referred
