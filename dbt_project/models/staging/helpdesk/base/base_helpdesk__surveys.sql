@@ -16,7 +16,7 @@ customers as (
 
     select
         customer_id,
-        created_at
+        created_at as customer_created_at
     from {{ ref('stg_shop__customers') }}
 
 ),
@@ -36,7 +36,7 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'surveys')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('answered_at') }}
-            {{ before_customer_check('versions.answered_at', 'customers.created_at') }}
+            {{ before_customer_check('versions.answered_at', 'customers.customer_created_at') }}
             when versions.nps is null or versions.nps not between 0 and 10
                 then 'nps is missing or outside 0-10'
         end as _reject_reason

@@ -16,7 +16,7 @@ customers as (
 
     select
         customer_id,
-        created_at
+        created_at as customer_created_at
     from {{ ref('stg_shop__customers') }}
 
 ),
@@ -40,7 +40,7 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'tickets')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('created_at') }}
-            {{ before_customer_check('versions.created_at', 'customers.created_at') }}
+            {{ before_customer_check('versions.created_at', 'customers.customer_created_at') }}
             when
                 versions.channel is null
                 or versions.channel not in ('phone', 'email', 'chat', 'self_service')

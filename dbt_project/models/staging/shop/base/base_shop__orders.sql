@@ -16,7 +16,7 @@ customers as (
 
     select
         customer_id,
-        created_at
+        created_at as customer_created_at
     from {{ ref('stg_shop__customers') }}
 
 ),
@@ -75,7 +75,7 @@ checked as (
             {{ unusable_value_checks(source('shop', 'orders')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('ordered_at') }}
-            {{ before_customer_check('versions.ordered_at', 'customers.created_at') }}
+            {{ before_customer_check('versions.ordered_at', 'customers.customer_created_at') }}
             when
                 versions.status is null
                 or versions.status not in ('completed', 'cancelled')

@@ -16,7 +16,7 @@ customers as (
 
     select
         customer_id,
-        created_at
+        created_at as customer_created_at
     from {{ ref('stg_shop__customers') }}
 
 ),
@@ -48,7 +48,7 @@ checked as (
             {{ unusable_value_checks(source('shop', 'payment_events')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('occurred_at') }}
-            {{ before_customer_check('versions.occurred_at', 'customers.created_at') }}
+            {{ before_customer_check('versions.occurred_at', 'customers.customer_created_at') }}
             when versions.kind is null or versions.kind not in ('failed', 'chargeback')
                 then 'kind is not failed or chargeback'
             when versions.amount is null or versions.amount < 0

@@ -16,7 +16,7 @@ customers as (
 
     select
         customer_id,
-        created_at,
+        created_at as customer_created_at,
         {{ normalised_email('email') }} as normalised_email
     from {{ ref('stg_shop__customers') }}
 
@@ -48,7 +48,7 @@ checked as (
                 || ' normalised: a self-referral (plausibility_bounds.self_referral_by_email)'
             -- Only the referrer must have existed: the referral creates the referred account.
             {{ before_customer_check(
-                'versions.referred_at', 'referrers.created_at', 'the referrer'
+                'versions.referred_at', 'referrers.customer_created_at', 'the referrer'
             ) }}
         end as _reject_reason
 
