@@ -24,9 +24,10 @@
 {#- Reject when `column` is above the bound `bound` of the seed. -#}
 {% macro above_bound_check(column, bound) -%}
     when {{ column }} > bounds.{{ bound }}
-        then '{{ column.split('.')[-1] }} ' || {{ amount_text(column) }}
-        || ' is above the limit ' || {{ amount_text('bounds.' ~ bound) }}
-        || ' (plausibility_bounds.{{ bound }})'
+        then format(
+            '{{ column.split('.')[-1] }} %s is above the limit %s (plausibility_bounds.{{ bound }})',
+            {{ amount_text(column) }}, {{ amount_text('bounds.' ~ bound) }}
+        )
 {%- endmacro %}
 
 {#-
@@ -36,10 +37,13 @@
 -#}
 {% macro above_share_check(value, what, share_bound, base, base_name) -%}
     when {{ value }} > bounds.{{ share_bound }} * {{ base }}
-        then '{{ what }} ' || {{ amount_text(value) }} || ' is above the limit '
-        || {{ amount_text('round(bounds.' ~ share_bound ~ ' * ' ~ base ~ ', 2)') }}
-        || ' (' || {{ amount_text('bounds.' ~ share_bound) }} || ' × {{ base_name }}; '
-        || 'plausibility_bounds.{{ share_bound }})'
+        then format(
+            '{{ what }} %s is above the limit %s (%s times {{ base_name }}; '
+            'plausibility_bounds.{{ share_bound }})',
+            {{ amount_text(value) }},
+            {{ amount_text('round(bounds.' ~ share_bound ~ ' * ' ~ base ~ ', 2)') }},
+            {{ amount_text('bounds.' ~ share_bound) }}
+        )
 {%- endmacro %}
 
 {#- Reject an event dated before its customer existed, beyond the seed's tolerance. -#}
@@ -47,10 +51,13 @@
     when
         {{ column }} < {{ created_at }}
         - bounds.customer_event_tolerance_hours * interval '1 hour'
-        then '{{ column.split('.')[-1] }} ' || {{ instant_text(column) }}
-        || ' is more than ' || {{ amount_text('bounds.customer_event_tolerance_hours') }}
-        || ' hours before {{ whose }} was created, at ' || {{ instant_text(created_at) }}
-        || ' (plausibility_bounds.customer_event_tolerance_hours)'
+        then format(
+            '{{ column.split('.')[-1] }} %s is more than %s hours before {{ whose }} was created,'
+            ' at %s (plausibility_bounds.customer_event_tolerance_hours)',
+            {{ instant_text(column) }},
+            {{ amount_text('bounds.customer_event_tolerance_hours') }},
+            {{ instant_text(created_at) }}
+        )
 {%- endmacro %}
 
 {#- One person's address in one spelling: lower case, without a `+tag` in the local part. -#}

@@ -51,7 +51,7 @@ rejected_lines as (
 
     from current_lines
     where _line_reject_reason is not null
-    order by order_id, line_no
+    order by 1, 2
 
 ),
 

@@ -22,6 +22,8 @@ customers as (
 
 ),
 
+-- Only the referrer must have existed before the referral: the referral is what creates
+-- the referred customer's account.
 checked as (
 
     select
@@ -43,10 +45,11 @@ checked as (
             when
                 bounds.self_referral_by_email
                 and referrers.normalised_email = referred.normalised_email
-                then 'referrer ' || versions.referrer_customer_id || ' and referred '
-                || versions.referred_customer_id || ' share one e-mail address once'
-                || ' normalised: a self-referral (plausibility_bounds.self_referral_by_email)'
-            -- Only the referrer must have existed: the referral creates the referred account.
+                then format(
+                    'referrer %s and referred %s share one e-mail address once normalised:'
+                    ' a self-referral (plausibility_bounds.self_referral_by_email)',
+                    versions.referrer_customer_id, versions.referred_customer_id
+                )
             {{ before_customer_check(
                 'versions.referred_at', 'referrers.customer_created_at', 'the referrer'
             ) }}

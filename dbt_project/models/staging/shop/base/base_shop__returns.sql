@@ -46,8 +46,11 @@ checked as (
             when orders.order_status <> 'completed' then 'return of an order that was not completed'
             {{ event_time_checks('returned_at') }}
             when versions.returned_at < orders.ordered_at
-                then 'returned_at ' || {{ instant_text('versions.returned_at') }}
-                || ' is before its order was placed, at ' || {{ instant_text('orders.ordered_at') }}
+                then format(
+                    'returned_at %s is before its order was placed, at %s',
+                    {{ instant_text('versions.returned_at') }},
+                    {{ instant_text('orders.ordered_at') }}
+                )
             when versions.refund_amount is null or versions.refund_amount < 0
                 then 'refund_amount is missing or negative'
         end as _row_reject_reason
@@ -95,16 +98,18 @@ bounded as (
             when
                 refunds_so_far._order_refunds_so_far
                 > bounds.refunds_share_of_charged_max * refunds_so_far._order_charged_amount
-                then 'refund_amount ' || {{ amount_text('refunds_so_far.refund_amount') }}
-                || ' brings the order''s refunds to '
-                || {{ amount_text('refunds_so_far._order_refunds_so_far') }}
-                || ', above the limit '
-                || {{ amount_text(
-                    'round(bounds.refunds_share_of_charged_max'
-                    ~ ' * refunds_so_far._order_charged_amount, 2)'
-                ) }}
-                || ' (' || {{ amount_text('bounds.refunds_share_of_charged_max') }}
-                || ' × what the order charged; plausibility_bounds.refunds_share_of_charged_max)'
+                then format(
+                    'refund_amount %s brings the order''s refunds to %s, above the limit %s'
+                    ' (%s times what the order charged;'
+                    ' plausibility_bounds.refunds_share_of_charged_max)',
+                    {{ amount_text('refunds_so_far.refund_amount') }},
+                    {{ amount_text('refunds_so_far._order_refunds_so_far') }},
+                    {{ amount_text(
+                        'round(bounds.refunds_share_of_charged_max'
+                        ~ ' * refunds_so_far._order_charged_amount, 2)'
+                    ) }},
+                    {{ amount_text('bounds.refunds_share_of_charged_max') }}
+                )
         end as _reject_reason
 
     from refunds_so_far
