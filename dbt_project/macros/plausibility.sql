@@ -31,7 +31,7 @@
 {%- endmacro %}
 
 {#-
-    Reject when `column` is above `share_bound` × `base` (a cross-row relation, e.g.
+    Reject when `value` is above `share_bound` × `base` (a cross-row relation, e.g.
     the discount against the basket). `what` names the value in the reason, `base_name`
     what the share is of.
 -#}
