@@ -210,6 +210,8 @@ def _read_state(conn, day: date) -> State:
         f"join {TRUTH_SCHEMA}.customer_persona p using (customer_id) "
         "where o.status = 'completed' and o.ordered_at >= %s and o.ordered_at < %s "
         "and o.order_id ~ %s "
+        # One return per order: a second could refund more than the order charged.
+        "and not exists (select 1 from public.returns r where r.order_id = o.order_id) "
         "group by o.order_id, o.customer_id, p.persona, o.discount_amount order by o.order_id",
         (names, day - timedelta(days=30), day, g.own_id_pattern("orders")),
     ).fetchall()
