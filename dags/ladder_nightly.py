@@ -28,13 +28,20 @@ after it. Unusable raw rows go to `ops.quarantine` with their reason.
 does not converge scores with the last converged parameters from before D and says so
 (`used_fallback`); with none, the task fails and the marts keep yesterday's data.
 
-**marts**: the dbt marts BI reads (customer value, cost-to-serve, profitability, the
-whale curve, segments, ladder and treatment lists), contracts enforced, every row for D.
+**prepare_marts** and **marts**: the dbt marts BI reads (customer value, cost-to-serve,
+profitability, the whale curve, segments, ladder and treatment lists), contracts
+enforced, every row for D, built into the shadow schema `marts_next`, which starts with
+a copy of the published history tables (segment_history, segment_runs). BI keeps
+reading `marts`, last night's, meanwhile.
 
-**validate_marts**: one segment and rung per customer, unique customers per list, the
-consent rule, no service tier below standard for being unprofitable, the quarantine
-rate, and the segment shares' drift since the previous run. Only then the `marts` Asset
-is updated (`marts_ready`).
+**validate_marts**: on the shadow build: one segment and rung per customer, unique
+customers per list, the consent rule, no service tier below standard for being
+unprofitable, the quarantine rate, and the segment shares' drift from the last run
+before D. A failed gate leaves `marts` untouched.
+
+**promote**: swaps the validated build in for `marts` in one transaction (schema
+renames, the grants BI roles had carried over). Only then the `marts` Asset is updated
+(`marts_ready`).
 
 **publish**: each treatment list to its system, only what changed since the last
 delivery (`ops.publish_state`), in idempotent batches: the marketing audience API
@@ -120,10 +127,10 @@ def ladder_nightly() -> None:
         helpdesk()
 
     from ladder.transform.cosmos import dbt_task_group
-    from ladder.transform.stages import MARTS_SELECT, TRANSFORM_SELECT
+    from ladder.transform.stages import MARTS_SELECT, MARTS_VARS, TRANSFORM_SELECT
 
     transform = dbt_task_group("transform", TRANSFORM_SELECT)
-    marts = dbt_task_group("marts", MARTS_SELECT)
+    marts = dbt_task_group("marts", MARTS_SELECT, MARTS_VARS)
 
     @task(execution_timeout=timedelta(hours=1))
     def score_clv() -> dict[str, object]:
@@ -141,10 +148,25 @@ def ladder_nightly() -> None:
         gate_task("raw")
 
     @task(execution_timeout=timedelta(minutes=30))
+    def prepare_marts() -> list[str]:
+        from ladder.as_of import as_of_date
+        from ladder.transform.promote import prepare_shadow
+
+        return prepare_shadow(as_of_date(get_current_context()))
+
+    @task(execution_timeout=timedelta(minutes=30))
     def validate_marts() -> None:
         from ladder.quality.gates import gate_task
+        from ladder.transform.promote import SHADOW
 
-        gate_task("marts")
+        gate_task("marts", schema=SHADOW)
+
+    @task(execution_timeout=timedelta(minutes=30))
+    def promote() -> list[str]:
+        from ladder.as_of import as_of_date
+        from ladder.transform.promote import promote
+
+        return promote(as_of_date(get_current_context()))
 
     @task(outlets=[MARTS])
     def marts_ready() -> None:
@@ -207,8 +229,10 @@ def ladder_nightly() -> None:
         >> validate_raw()
         >> transform
         >> score_clv()
+        >> prepare_marts()
         >> marts
         >> validate_marts()
+        >> promote()
         >> marts_ready()
         >> publish()
         >> report()

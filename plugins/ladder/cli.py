@@ -140,7 +140,7 @@ def _transform(args: argparse.Namespace) -> None:
     if args.select:
         run_dbt(["build", "--select", *args.select], args.as_of)
     else:
-        print(build_warehouse(args.as_of).render())
+        print(build_warehouse(args.as_of, validate=True).render())
 
 
 def _dbt(args: argparse.Namespace) -> None:
@@ -263,12 +263,17 @@ def _build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
     extract.set_defaults(handler=_extract)
 
-    transform = groups.add_parser("transform", help="build the dbt models for an as-of date")
+    transform = groups.add_parser(
+        "transform",
+        help="build the dbt models for an as-of date; the marts replace what BI reads only"
+        " once validate_marts passes",
+    )
     transform.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
     transform.add_argument(
         "--select",
         nargs="+",
-        help="build only this dbt selection (default: the transform stage, score_clv, the marts)",
+        help="build only this dbt selection, in place and unvalidated (default: the transform"
+        " stage, score_clv, the marts into marts_next, validate_marts, the promotion to marts)",
     )
     transform.set_defaults(handler=_transform)
 
