@@ -21,7 +21,7 @@ REMOVE = "/api/audiences/daily/members:batchRemove"
 def member(customer: str, code: str = "GROW_CROSS_SELL") -> dict:
     return {"customer_id": customer, "treatment_code": code, "offer": "recommendations",
             "channel": "email", "email": f"{customer.lower()}@example.com",
-            "reason": "Recommendations chosen to go with what you already buy from us."}  # fmt: skip
+            "reason": "Recommendations to go with what you already buy from us."}  # fmt: skip
 
 
 def post(api: str, path: str, body: dict, key: str | None = None, token: str = TOKEN):
