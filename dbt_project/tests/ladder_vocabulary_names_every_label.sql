@@ -9,22 +9,53 @@ vocabulary as (
 
 ),
 
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('treatment_rules') }}
+
+),
+
 used as (
 
-    select distinct 'rung' as kind, ladder_rung as term from {{ ref('customer_segments') }}
+    select
+        'rung' as kind,
+        ladder_rung as term
+    from segments
     union
-    select distinct 'segment', value_segment from {{ ref('customer_segments') }}
+    select
+        'segment' as kind,
+        value_segment as term
+    from segments
     union
-    select 'rung', ladder_rung from {{ ref('treatment_rules') }} where ladder_rung is not null
+    select
+        'rung' as kind,
+        ladder_rung as term
+    from rules
+    where ladder_rung is not null
     union
-    select 'segment', value_segment from {{ ref('treatment_rules') }}
+    select
+        'segment' as kind,
+        value_segment as term
+    from rules
     where value_segment is not null
     union
-    select 'flag', flag from {{ ref('treatment_rules') }} where flag is not null
+    select
+        'flag' as kind,
+        flag as term
+    from rules
+    where flag is not null
 
 )
 
-select used.kind, used.term
+select
+    used.kind,
+    used.term
 from used
 where not exists (
     select 1 from vocabulary

@@ -75,38 +75,42 @@ facts as (
 
     select
         treatments.customer_id,
-        concat_ws(
-            ', ',
-            {{ counted('coalesce(signals.recent_complaints, 0)', 'complaint', 'complaints') }}
-            || format(' in %s days', thresholds.frustrated_window_days),
-            case
-                when latest_rating.satisfaction is not null
-                    then format(
-                        'last satisfaction %s/5 on %s', latest_rating.satisfaction,
-                        latest_rating.rated_on
-                    )
-                else 'no satisfaction rating'
-            end,
-            {{ counted('coalesce(unsolved.open_tickets, 0)', 'open ticket', 'open tickets') }},
-            case
-                when signals.abuse_reports > 0
-                    then {{ counted('signals.abuse_reports', 'abuse report', 'abuse reports') }}
-                        || format(
-                            ' by %s in %s days',
-                            {{ counted('signals.abuse_reporting_agents', 'agent', 'agents') }},
-                            thresholds.abuse_window_days
-                        )
-            end,
-            case
-                when signals.fraud_chargebacks > 0
-                    then {{ counted(
+        format(
+            '%s in %s days',
+            {{ counted('coalesce(signals.recent_complaints, 0)', 'complaint', 'complaints') }},
+            thresholds.frustrated_window_days
+        ) as complaints,
+        case
+            when latest_rating.satisfaction is not null
+                then format(
+                    'last satisfaction %s/5 on %s', latest_rating.satisfaction,
+                    latest_rating.rated_on
+                )
+            else 'no satisfaction rating'
+        end as satisfaction,
+        {{ counted('coalesce(unsolved.open_tickets, 0)', 'open ticket', 'open tickets') }}
+            as open_tickets,
+        case
+            when signals.abuse_reports > 0
+                then format(
+                    '%s by %s in %s days',
+                    {{ counted('signals.abuse_reports', 'abuse report', 'abuse reports') }},
+                    {{ counted('signals.abuse_reporting_agents', 'agent', 'agents') }},
+                    thresholds.abuse_window_days
+                )
+        end as abuse,
+        case
+            when signals.fraud_chargebacks > 0
+                then format(
+                    '%s in %s days',
+                    {{ counted(
                         'signals.fraud_chargebacks',
                         'chargeback confirmed as fraud',
                         'chargebacks confirmed as fraud'
-                    ) }}
-                        || format(' in %s days', thresholds.abuse_window_days)
-            end
-        ) as agent_note
+                    ) }},
+                    thresholds.abuse_window_days
+                )
+        end as fraud
 
     from treatments
     cross join thresholds
@@ -123,7 +127,10 @@ final as (
         treatments.service_tier as tier,
         treatments.treatment_code,
         rules.customer_reason as reason,
-        facts.agent_note,
+        concat_ws(
+            ', ', facts.complaints, facts.satisfaction, facts.open_tickets, facts.abuse,
+            facts.fraud
+        ) as agent_note,
         treatments.as_of_date
 
     from treatments
