@@ -178,6 +178,11 @@ def service_desk_track(table: str) -> Track:
                 );
                 """,
             ),
+            Migration(
+                2,
+                "agent_note: the factual note for the service agent",
+                f"alter table {target} add column agent_note text not null default '';",
+            ),
         ),
     )
 
