@@ -52,28 +52,6 @@ def _rows(query: str, description: str) -> Any:
     return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
 
 
-def _volume(table: str, factor: float) -> Any:
-    """The latest load brought at most `factor` times the average of the loads before."""
-    return _rows(
-        f"""
-        with per_load as (
-            select _dlt_load_id, count(*) as landed from {{batch}} group by 1
-        ),
-        ranked as (
-            select landed, row_number() over (order by _dlt_load_id desc) as age
-            from per_load
-        )
-        select latest.landed, avg(earlier.landed) as usual
-        from ranked as latest
-        cross join ranked as earlier
-        where latest.age = 1 and earlier.age > 1
-        group by latest.landed
-        having latest.landed > {factor} * avg(earlier.landed)
-        """,
-        f"the latest load of {table} is at most {factor}x the average earlier load",
-    )
-
-
 def _future(table: str, share: float) -> Any:
     return _rows(
         f"select share from (select avg(case when updated_at > now() then 1.0 else 0 end)"
@@ -87,7 +65,6 @@ def raw_checks() -> list[Check]:
 
     abuse = _threshold("raw", "max_abuse_share")
     low, high = _threshold("raw", "unit_price_median")
-    factor = _threshold("raw", "max_volume_factor")
     future = _threshold("raw", "max_future_share")
     return [
         Check("raw_shop_orders", "raw", "shop_orders", [
@@ -98,7 +75,6 @@ def raw_checks() -> list[Check]:
                 column="status", value_set=["completed", "cancelled"], mostly=0.99
             ),
             _future("shop_orders", future),
-            _volume("shop_orders", factor),
         ]),
         Check("raw_shop_order_lines", "raw", "shop_order_lines", [
             gxe.ExpectColumnValuesToNotBeNull(column="order_id", mostly=0.99),
@@ -108,7 +84,6 @@ def raw_checks() -> list[Check]:
                 f" where median not between {low} and {high}",
                 f"the median unit price lies between {low} and {high} (not in cents)",
             ),
-            _volume("shop_order_lines", factor),
         ]),
         Check("raw_shop_customers", "raw", "shop_customers", [
             gxe.ExpectTableRowCountToBeBetween(min_value=1),
@@ -123,8 +98,8 @@ def raw_checks() -> list[Check]:
                 f"at most {abuse:.0%} of interactions are flagged abusive",
             ),
             _future("helpdesk_interactions", future),
-            _volume("helpdesk_interactions", factor),
         ]),
+        *_watching("raw"),
     ]  # fmt: skip
 
 
@@ -213,7 +188,16 @@ def marts_checks() -> list[Check]:
                 "nobody below the standard service tier for being unprofitable",
             ),
         ]),
+        *_watching("marts"),
     ]  # fmt: skip
+
+
+def _watching(gate: str) -> list[Check]:
+    """Freshness, volume, headline figures and outliers (ladder.quality.watch): one suite
+    each, over the night's judged figures in ops.gate_metrics."""
+    from ladder.quality.watch import expectations
+
+    return [Check(suite, "ops", "gate_metrics", [e]) for suite, e in expectations(gate)]
 
 
 GATES = {"raw": raw_checks, "marts": marts_checks}
