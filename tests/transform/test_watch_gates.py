@@ -221,8 +221,9 @@ def planted(nights) -> tuple[RawTarget, str, str]:
         )
         (customer,) = conn.execute(
             "update raw.shop_returns set refund_amount = 1000000 where return_id = (select"
-            " return_id from raw.shop_returns where returned_at >= %s order by return_id"
-            " limit 1) returning customer_id",
+            " return_id from raw.shop_returns join raw.shop_orders using (order_id)"
+            " where returned_at >= %s and status = 'completed' order by return_id limit 1)"
+            " returning customer_id",
             (AS_OF - timedelta(days=100),),
         ).fetchone()
     build(target, AS_OF)
@@ -245,15 +246,21 @@ def test_a_burst_of_quarantined_lines_fails_validate_marts(planted) -> None:
 def test_a_customer_with_a_million_in_refunds_fails_validate_marts(planted) -> None:
     target, customer, failure = planted
     with psycopg.connect(target.url) as conn:
-        revenue, mark = conn.execute(
-            "select (select net_revenue_365d from marts.customer_value where customer_id = %s),"
-            " percentile_cont(0.99) within group (order by abs(net_revenue_365d))"
-            " from marts.customer_value",
+        margin, mark = conn.execute(
+            "select (select gross_margin_365d from marts.customer_profitability"
+            " where customer_id = %s), percentile_cont(0.99) within group"
+            " (order by abs(gross_margin_365d)) from marts.customer_profitability",
             (customer,),
         ).fetchone()
-    assert revenue < -990_000
+    assert margin < -990_000
     assert (
-        f"\n  failed: marts.customer_value.net_revenue_365d: customer {customer} at"
-        f" {revenue:,.2f} is {abs(revenue) / mark:,.0f} x the p99 of {mark:,.2f}; limit 50 x"
+        f"\n  failed: marts.customer_profitability.gross_margin_365d: customer {customer} at"
+        f" {margin:,.2f} is {abs(margin) / mark:,.0f} x the p99 of {mark:,.2f}; limit 50 x\n"
     ) in failure
-    assert "marts_outliers: no customer's trailing revenue, cost-to-serve or CLV" in failure
+    assert "marts_outliers: no customer's trailing revenue, margin, cost-to-serve or CLV" in failure
+    # The night's margin, summed, falls by the same million: the headline check stops it too.
+    assert re.search(
+        rf"\n  failed: gross margin, 365 days \(marts.customer_profitability\): -[\d,.]+ on"
+        rf" {AS_OF}, always [\d,.]+ over the 14 nights before \(z = -inf; limit 3\)\n",
+        failure,
+    ), failure

@@ -60,7 +60,10 @@ def judge(
             # floor decides whether it matters).
             z = 0.0 if value == mean else math.copysign(math.inf, value - mean)
             usual = f"always {_fmt(mean, unit)}"
-        explanation = f"{usual} over the {len(values)} {points} before (z = {_z(z)}; limit {limits.sensitivity:g})"
+        explanation = (
+            f"{usual} over the {len(values)} {points} before"
+            f" (z = {_z(z)}; limit {limits.sensitivity:g})"
+        )
         out = abs(z) > limits.sensitivity
         return Verdict("z-score", mean, z, out and _big(value, mean, limits), explanation)
     previous = history[-1]

@@ -1,5 +1,6 @@
 """Single customers far above the rest (validate_marts): no customer's trailing revenue,
-cost-to-serve or CLV may exceed a multiple of a high percentile of all customers'.
+gross margin, cost-to-serve or CLV may exceed a multiple of a high percentile of all
+customers'. Margin is there for refunds, which net revenue leaves out.
 
 One absurd row (a price typed in cents, a refund of a million) that slips past staging
 becomes one customer's figure; summed into a night it can hide in a large company, but
@@ -18,6 +19,7 @@ from ladder.quality.metrics import Figure
 # (mart, column): the per-customer figures watched.
 MEASURES = (
     ("customer_value", "net_revenue_365d"),
+    ("customer_profitability", "gross_margin_365d"),
     ("customer_cost_to_serve", "cost_to_serve_365d"),
     ("customer_value", "clv_365d"),
 )

@@ -91,8 +91,8 @@ def watch_checks(gate: str) -> list[tuple[str, str, str]]:
          f" {window} within {ratio:g} x the previous night), unless the change is small"
          " (quality.marts)"),
         ("marts_outliers", "outlier",
-         f"no customer's trailing revenue, cost-to-serve or CLV is above {bounds.multiple:g} x"
-         f" the p{bounds.percentile * 100:g} of all customers"),
+         "no customer's trailing revenue, margin, cost-to-serve or CLV is above"
+         f" {bounds.multiple:g} x the p{bounds.percentile * 100:g} of all customers"),
     ]  # fmt: skip
 
 
