@@ -205,6 +205,11 @@ def _publish(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
     from ladder.quality.gates import run_gate
 
+    if args.accept:
+        from ladder.quality.metrics import accept
+        from ladder.warehouse import resolve_warehouse
+
+        accept(resolve_warehouse().url, args.as_of, args.gate, args.accept)
     print(run_gate(args.gate, as_of=args.as_of).render())
 
 
@@ -296,8 +301,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("gate", choices=["raw", "marts"])
     validate.add_argument(
-        "--as-of", type=_date, help="record the outcome for this date's run report (ops.gate_runs)"
+        "--as-of",
+        type=_date,
+        required=True,
+        help="the night to check, the run's as-of date D (compared with the nights before it)",
     )
+    validate.add_argument(
+        "--accept", action="append", metavar="METRIC",
+        help="a failed figure of D that is right (a real change, see docs/quality-gates.md):"
+        " it passes and trains later nights; repeatable",
+    )  # fmt: skip
     validate.set_defaults(handler=_validate)
 
     report = groups.add_parser(

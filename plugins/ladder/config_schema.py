@@ -96,11 +96,33 @@ class Clv(Section):
     annual_discount_rate: Annotated[float, Field(ge=0, lt=10)]
 
 
+class Anomalies(Section):
+    sensitivity: Annotated[float, Field(gt=0)]
+    training_days: Count
+    min_training_runs: Annotated[int, Field(ge=2)]
+
+
+class Freshness(Section):
+    # Per raw table (its name in raw, e.g. shop_orders), with a default for the rest.
+    model_config = ConfigDict(extra="allow", strict=True)
+    default: Count
+
+    @model_validator(mode="after")
+    def _every_limit_is_a_count(self) -> Freshness:
+        for table, days in (self.model_extra or {}).items():
+            if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+                raise ValueError(f"freshness_days.{table} must be a whole number of days >= 1")
+        return self
+
+
 class RawGate(Section):
     max_abuse_share: Share
     unit_price_median: PriceRange
-    max_volume_factor: Annotated[float, Field(gt=0)]
+    max_volume_factor: Annotated[float, Field(gt=1)]
+    volume_min_change_share: Share
+    volume_min_change_rows: Count
     max_future_share: Share
+    freshness_days: Freshness
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> RawGate:
@@ -112,10 +134,16 @@ class RawGate(Section):
 
 class MartsGate(Section):
     max_quarantine_rate: Share
+    max_ratio: Annotated[float, Field(gt=1)]
+    min_relative_change: Share
+    min_count_change: Count
+    outlier_percentile: Annotated[float, Field(gt=0, lt=1)]
+    outlier_multiple: Annotated[float, Field(gt=1)]
 
 
 class Quality(Section):
     data_docs_dir: Name
+    anomalies: Anomalies
     raw: RawGate
     marts: MartsGate
 

@@ -14,11 +14,12 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ladder import config
 from ladder.errors import LadderError
-from ladder.quality.suites import GATES, Check, marts_checks
+from ladder.quality.suites import GATES, LATER, RAW_TABLES, Check, marts_checks, raw_checks
+from ladder.quality.watch import AS_OF_SETTING, observe
 from ladder.transform.promote import PUBLISHED
 from ladder.warehouse.migrations import migrate
 
@@ -56,21 +57,27 @@ def run_gate(
     as_of: date | None = None,
     schema: str = PUBLISHED,
 ) -> GateResult:
-    """Validate one gate's suites and record the outcome in `ops.gate_runs` for the run's
-    as-of date (null for a check by hand without one); raises GateFailed (with the Data
-    Docs path) on failure. The marts gate validates the marts built in `schema`: the
-    nightly run's shadow build, before it is promoted."""
+    """Validate one gate's suites for the night `as_of` (the run's D) and record the
+    outcome in `ops.gate_runs`; raises GateFailed (with the Data Docs path) on failure.
+    The marts gate validates the marts built in `schema`: the nightly run's shadow build,
+    before it is promoted."""
     if gate not in GATES:
         raise LadderError(f"unknown gate {gate!r}: use one of {', '.join(GATES)}")
+    if as_of is None:
+        raise LadderError(
+            f"validate_{gate} checks one night: give its as-of date"
+            f" (ladder validate {gate} --as-of YYYY-MM-DD)"
+        )
     if warehouse_url is None:
         from ladder.warehouse import resolve_warehouse
 
         warehouse_url = resolve_warehouse().url
-    os.environ[URL_VARIABLE] = _sqlalchemy_url(warehouse_url)
+    problems = observe(gate, warehouse_url, as_of, RAW_TABLES, LATER, schema)
+    os.environ[URL_VARIABLE] = _sqlalchemy_url(warehouse_url, as_of)
     # GX logs every metric it registers at INFO: hundreds of lines per task.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = _context()
-    checks = marts_checks(schema, as_of) if gate == "marts" else GATES[gate]()
+    checks = marts_checks(schema) if gate == "marts" else raw_checks()
     checkpoint = _checkpoint(context, gate, checks)
     result = checkpoint.run()
     site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
@@ -82,7 +89,10 @@ def run_gate(
         for outcome in validation.results:
             if not outcome.success:
                 failures.append(f"{suite}: {_describe(outcome)}")
-    outcome = GateResult(gate, bool(result.success), evaluated, tuple(failures), docs)
+    # The watched figures' own messages say which figure failed and by how much.
+    failures += problems
+    success = bool(result.success) and not problems
+    outcome = GateResult(gate, success, evaluated, tuple(failures), docs)
     log.info("Data Docs for validate_%s: %s", gate, docs)
     _record(warehouse_url, outcome, as_of)
     if not outcome.success:
@@ -118,9 +128,14 @@ def _record(warehouse_url: str, outcome: GateResult, as_of: date | None) -> None
         )  # fmt: skip
 
 
-def _sqlalchemy_url(url: str) -> str:
+def _sqlalchemy_url(url: str, as_of: date) -> str:
+    """The URL for GX, with D as the session setting the watching checks read."""
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
+    query = dict(parse_qsl(parts.query))
+    night = f"-c {AS_OF_SETTING}={as_of.isoformat()}"
+    query["options"] = f"{query['options']} {night}" if query.get("options") else night
+    query_text = urlencode(query, quote_via=quote)
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg", query=query_text))
 
 
 def _context():

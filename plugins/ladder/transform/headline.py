@@ -69,21 +69,11 @@ def headline(warehouse_url: str) -> Headline:
     import psycopg
 
     with psycopg.connect(warehouse_url) as conn:
-        as_of, customers, buyers, revenue, margin, cost = conn.execute(
-            "select max(v.as_of_date), count(*), count(*) filter (where not p.is_prospect), "
-            "coalesce(sum(v.net_revenue_365d), 0), coalesce(sum(p.gross_margin_365d), 0), "
-            "coalesce(sum(p.cost_to_serve_365d), 0) "
-            "from marts.customer_value as v "
-            "join marts.customer_profitability as p using (customer_id)"
-        ).fetchone()
+        value = totals(conn)
         top_fifth, peak, peak_percentile = conn.execute(
             "select max(cumulative_profit_share) filter (where percentile = 20), "
             "max(cumulative_profit_share) filter (where is_peak), "
             "max(percentile) filter (where is_peak) from marts.whale_curve"
-        ).fetchone()
-        clv, net_clv = conn.execute(
-            "select coalesce(sum(clv_365d), 0), coalesce(sum(net_clv_365d), 0)"
-            " from marts.customer_value"
         ).fetchone()
         rungs = dict(conn.execute(
             "select ladder_rung, count(*) from marts.customer_segments group by 1"
@@ -99,9 +89,44 @@ def headline(warehouse_url: str) -> Headline:
             for system in ("marketing", "service")
         }
     return Headline(
-        as_of, customers, buyers, revenue, margin, cost, top_fifth, peak, peak_percentile,
-        clv, net_clv, rungs, segments, treatments, data_docs_index(),
+        value.as_of, value.customers, value.buyers, value.revenue, value.margin,
+        value.cost_to_serve, top_fifth, peak, peak_percentile, value.clv, value.net_clv,
+        rungs, segments, treatments, data_docs_index(),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The value figures summed over customers (trailing 365 days), as the quality gate
+    validate_marts watches them too."""
+
+    as_of: date | None
+    customers: int
+    buyers: int
+    revenue: Decimal
+    margin: Decimal
+    cost_to_serve: Decimal
+    clv: Decimal
+    net_clv: Decimal
+
+
+def totals(conn, schema: str = "marts") -> Totals:
+    """The value totals of the build in `schema` (the marts, or a build not yet visible)."""
+    from psycopg import sql
+
+    row = conn.execute(
+        sql.SQL(
+            "select max(v.as_of_date), count(*), count(*) filter (where not p.is_prospect),"
+            " coalesce(sum(v.net_revenue_365d), 0), coalesce(sum(p.gross_margin_365d), 0),"
+            " coalesce(sum(p.cost_to_serve_365d), 0), coalesce(sum(v.clv_365d), 0),"
+            " coalesce(sum(v.net_clv_365d), 0)"
+            " from {} as v join {} as p using (customer_id)"
+        ).format(
+            sql.Identifier(schema, "customer_value"),
+            sql.Identifier(schema, "customer_profitability"),
+        )
+    ).fetchone()
+    return Totals(*row)
 
 
 def data_docs_index() -> Path:

@@ -150,6 +150,32 @@ WAREHOUSE = Track(
                 ' (lower case, +tag removed). Written by the operator; Ladder only reads it.';
             """,
         ),
+        Migration(
+            5,
+            "quality gate metrics: each night's watched figures and how they compared",
+            """
+            create table ops.gate_metrics (
+                as_of_date date not null,
+                gate text not null,
+                check_name text not null,
+                metric text not null,
+                value double precision not null,
+                baseline double precision,
+                method text not null,
+                score double precision,
+                problem text,
+                accepted boolean not null default false,
+                recorded_at timestamptz not null default now(),
+                primary key (as_of_date, gate, metric)
+            );
+            comment on table ops.gate_metrics is
+                'The figures the quality gates watch, one row per as-of date, gate and'
+                ' metric (a rerun of a date replaces its values): freshness and load volume'
+                ' per raw table, the headline figures, the largest customer against the'
+                ' high percentile. problem says why a value failed; a failed value is left'
+                ' out of later nights'' training sets unless accepted (docs/quality-gates.md).';
+            """,
+        ),
     ),
 )
 
