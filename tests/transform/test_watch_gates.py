@@ -219,13 +219,24 @@ def planted(nights) -> tuple[RawTarget, str, str]:
             " in (select order_id, line_no from raw.shop_order_lines where unit_price > 0"
             " order by order_id, line_no limit 30)"
         )
-        (customer,) = conn.execute(
+        # A million bought and a million refunded: each row within the plausibility
+        # bounds (the refund within what its order charged), so staging uses them, and
+        # only the customer's figures against everyone else's show the absurdity.
+        (customer, order) = conn.execute(
             "update raw.shop_returns set refund_amount = 1000000 where return_id = (select"
             " return_id from raw.shop_returns join raw.shop_orders using (order_id)"
-            " where returned_at >= %s and status = 'completed' order by return_id limit 1)"
-            " returning customer_id",
+            " where returned_at >= %s and status = 'completed' and not exists (select from"
+            " raw.shop_order_lines as lines where lines.order_id = shop_returns.order_id"
+            " and lines.unit_price < 0) order by return_id limit 1)"
+            " returning customer_id, order_id",
             (AS_OF - timedelta(days=100),),
         ).fetchone()
+        conn.execute(
+            "update raw.shop_order_lines set quantity = 100, unit_price = 10000"
+            " where order_id = %s and line_no = (select min(line_no) from"
+            " raw.shop_order_lines where order_id = %s)",
+            (order, order),
+        )
     build(target, AS_OF)
     seed_history(target.url, 14, quarantined_shop_order_lines=0, quarantined_shop_orders=0)
     with pytest.raises(GateFailed) as failed:
@@ -247,21 +258,21 @@ def test_a_customer_with_a_million_in_refunds_fails_validate_marts(planted) -> N
     target, customer, failure = planted
     with psycopg.connect(target.url) as conn:
         exact, mark = conn.execute(
-            "select (select gross_margin_365d from marts.customer_profitability"
+            "select (select net_revenue_365d from marts.customer_value"
             " where customer_id = %s), percentile_cont(0.99) within group"
-            " (order by abs(gross_margin_365d)) from marts.customer_profitability",
+            " (order by abs(net_revenue_365d)) from marts.customer_value",
             (customer,),
         ).fetchone()
-    margin = float(exact)
-    assert margin < -990_000
+    revenue = float(exact)
+    assert revenue > 1_000_000
     assert (
-        f"\n  failed: marts.customer_profitability.gross_margin_365d: customer {customer} at"
-        f" {margin:,.2f} is {abs(margin) / mark:,.0f} x the p99 of {mark:,.2f}; limit 50 x\n"
+        f"\n  failed: marts.customer_value.net_revenue_365d: customer {customer} at"
+        f" {revenue:,.2f} is {abs(revenue) / mark:,.0f} x the p99 of {mark:,.2f}; limit 50 x\n"
     ) in failure
     assert "marts_outliers: no customer's trailing revenue, margin, cost-to-serve or CLV" in failure
-    # The night's margin, summed, falls by the same million: the headline check stops it too.
+    # The night's revenue, summed, jumps by the same million: the headline check stops it too.
     assert re.search(
-        rf"\n  failed: gross margin, 365 days \(marts.customer_profitability\): -[\d,.]+ on"
-        rf" {AS_OF}, always [\d,.]+ over the 14 nights before \(z = -inf; limit 3\)\n",
+        rf"\n  failed: net revenue, 365 days \(marts.customer_value\): [\d,.]+ on"
+        rf" {AS_OF}, always [\d,.]+ over the 14 nights before \(z = inf; limit 3\)\n",
         failure,
     ), failure
