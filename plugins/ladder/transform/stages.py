@@ -3,7 +3,8 @@ the dbt marts stage (DESIGN §1). The DAG runs the two dbt stages as Cosmos task
 with these selections; `ladder transform` and the tests run the same three steps.
 
 The CLV staging model belongs to the marts stage: its source, `clv.customer_scores`, is
-written by `score_clv`, after the transform stage.
+written by `score_clv`, after the transform stage. So does the suppression list's, read
+as late as possible (and `score_clv` has applied the migrations that create it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ TRANSFORM_SELECT = [
     "path:models/intermediate",
     "path:models/ops",
 ]
-MARTS_SELECT = ["path:models/staging/clv", "path:models/marts"]
+MARTS_SELECT = ["path:models/staging/clv", "path:models/staging/ops", "path:models/marts"]
 # A test runs in the stage that builds the last of its parents: the consent test on the
 # marketing list reads a staging model too, and must wait for the list.
 INDIRECT_SELECTION = "buildable"
