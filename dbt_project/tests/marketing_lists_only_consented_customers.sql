@@ -4,6 +4,16 @@
 -- after it, and the operator's suppression list does not name them. Recomputed here
 -- straight from raw and ops.marketing_suppression, not from the staging models the list
 -- is built from (plugins/ladder/quality/consent.py does the same for validate_marts).
+{#- Columns holding values of another type, or numbers Arrow cannot carry. -#}
+{%- set unlanded_columns = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(source('shop', 'marketing_consent')) -%}
+        {%- if column.name.endswith('__v_text') or column.name == '_ladder_unrepresentable' -%}
+            {%- do unlanded_columns.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
 -- Every row the source sent that is known at D (one without updated_at always is).
@@ -49,13 +59,10 @@ records as (
             and rows_at_version = 1
             and status in ('opted_in', 'opted_out')
             and has_usable_time
-            -- A value of another type (schema drift) makes the row unreadable.
-            and not exists (
-                select 1 from jsonb_each(to_jsonb(versioned)) as cells
-                where
-                    (cells.key like '%\_\_v\_text' or cells.key = '_ladder_unrepresentable')
-                    and cells.value <> 'null'
-            ),
+            -- A value that could not be landed in its column makes the row unreadable.
+            {%- for column in unlanded_columns %}
+                and {{ column }} is null
+            {%- endfor %},
             false
         ) as is_readable
 
@@ -69,11 +76,13 @@ latest_readable as (
     select distinct on (customer_id)
         customer_id,
         status,
-        recorded_at
+        recorded_at,
+        status = 'opted_out' as is_opt_out
 
     from records
     where is_readable
-    order by customer_id asc, recorded_at desc, status = 'opted_out' desc
+    -- At one instant an opt-out beats an opt-in.
+    order by 1 asc, 3 desc, 4 desc
 
 ),
 
@@ -92,7 +101,7 @@ unreadable as (
 
     from records
     where not is_readable
-    group by customer_id
+    group by 1
 
 ),
 

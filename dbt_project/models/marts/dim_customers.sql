@@ -59,7 +59,7 @@ latest_unreadable as (
         case when bool_and(counts_from is not null) then max(counts_from) end as counts_from
 
     from unreadable_consent
-    group by customer_id
+    group by 1
 
 ),
 
@@ -92,7 +92,7 @@ suppressed as (
         min(requested_at) as suppressed_since
 
     from suppression_matches
-    group by customer_id
+    group by 1
 
 ),
 
