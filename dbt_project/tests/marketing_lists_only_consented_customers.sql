@@ -54,12 +54,12 @@ records as (
         recorded_at,
         updated_at,
         has_usable_time,
+        -- A value that could not be landed in its column makes the row unreadable.
         coalesce(
             not stands_alone
             and rows_at_version = 1
             and status in ('opted_in', 'opted_out')
             and has_usable_time
-            -- A value that could not be landed in its column makes the row unreadable.
             {%- for column in unlanded_columns %}
                 and {{ column }} is null
             {%- endfor %},

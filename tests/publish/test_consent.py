@@ -93,7 +93,7 @@ def malformed_night(consent_world, tmp_path_factory):
     """One night: three customers opt in, then send a malformed opt-out each; two more
     opt in and are on the suppression list (by id, and by an e-mail address written in
     capitals with a +tag); one only opts in."""
-    people = consent_world.population[:6]
+    people = list(consent_world.population[:6])
     consent, suppression = [], []
     for n, customer in enumerate(people):
         consent.append((f"IN-{n}", customer, "opted_in", OPTED_IN_AT, OPTED_IN_AT))
@@ -101,9 +101,7 @@ def malformed_night(consent_world, tmp_path_factory):
         consent.append((f"OUT-{n}", people[n], status, recorded_at, CHANGED_AT))
     local, domain = consent_world.emails[people[4]].split("@")
     suppression = [(people[3], None), (None, f"{local.upper()}+Complaint@{domain.upper()}")]
-    target = night(
-        consent_world, consent, suppression, tmp_path_factory.mktemp("dlt"), list(people)
-    )
+    target = night(consent_world, consent, suppression, tmp_path_factory.mktemp("dlt"), people)
     yield target, people
     drop(target.server, target.database)
 
