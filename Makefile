@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-publish bench-nightly warehouse-stop clean
+.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-publish bench-nightly warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -34,6 +34,10 @@ docs: venv
 test: venv
 	$(BIN)/pytest
 
+# The inner loop: everything but the whole-night end-to-end tests (marked slow).
+test-fast: venv
+	$(BIN)/pytest -m "not slow"
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,8 +48,10 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ladder sqlfluff fix .
 
+# Demo mode: the sandboxes and the demo's databases stand in for undefined connections.
 airflow: venv
 	PATH=$(BIN):$$PATH \
+	LADDER_MODE=demo \
 	AIRFLOW_HOME=$(AIRFLOW_HOME) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \

@@ -22,6 +22,9 @@ def parse_args(description: str | None) -> argparse.Namespace:
 
 def bench_warehouse(port: int) -> EmbeddedWarehouse:
     """A started warehouse of the benchmarks' own, so the demo's data is never touched."""
+    # The benchmarks run the demo company: its sandboxes and databases stand in for the
+    # connections they leave undefined (ladder.mode), here and in the processes they start.
+    os.environ["LADDER_MODE"] = "demo"
     server = EmbeddedWarehouse(PROJECT_ROOT / ".ladder" / "bench" / "warehouse", port)
     server.start()
     server.ensure_database("warehouse")

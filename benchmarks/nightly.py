@@ -41,8 +41,8 @@ from benchmarks import (
 )
 from benchmarks.transform import AS_OF, END, SEED, START, demo_generation
 
-STAGES = ("extract", "validate_raw", "transform", "score_clv", "marts", "validate_marts",
-          "marts_ready", "publish", "report")  # fmt: skip
+STAGES = ("preflight", "extract", "validate_raw", "transform", "score_clv", "prepare_marts",
+          "marts", "validate_marts", "promote", "marts_ready", "publish", "report")  # fmt: skip
 GOAL_SECONDS = 600
 
 

@@ -5,8 +5,10 @@ Ladder's nightly run for one **as-of date** D: the run's `data_interval_end` (fo
 manual run, its logical date). Everything it computes uses only events before D, so a
 rerun or a backfill of D reads and produces the same data.
 
-**migrate**: brings the tables Ladder writes outside dbt (`clv`, the `ops` ledgers, the
-suppression list) to this version's schema (`ladder.warehouse.migrations`).
+**preflight**: outside demo mode, every connection the night needs must be defined, or
+the run fails here naming the missing ones, before anything is read or sent; then the
+tables Ladder writes outside dbt (`clv`, the `ops` ledgers, the suppression list) are
+migrated to this version's schema (`ladder.warehouse.migrations`).
 
 **extract**: lands the sales database (`ladder_sales_db`, dlt `sql_database`) and the
 helpdesk export API (`ladder_helpdesk`, dlt `rest_api`) incrementally in the warehouse
@@ -26,13 +28,20 @@ after it. Unusable raw rows go to `ops.quarantine` with their reason.
 does not converge scores with the last converged parameters from before D and says so
 (`used_fallback`); with none, the task fails and the marts keep yesterday's data.
 
-**marts**: the dbt marts BI reads (customer value, cost-to-serve, profitability, the
-whale curve, segments, ladder and treatment lists), contracts enforced, every row for D.
+**prepare_marts** and **marts**: the dbt marts BI reads (customer value, cost-to-serve,
+profitability, the whale curve, segments, ladder and treatment lists), contracts
+enforced, every row for D, built into the shadow schema `marts_next`, which starts with
+a copy of the published history tables (segment_history, segment_runs). BI keeps
+reading `marts`, last night's, meanwhile.
 
-**validate_marts**: one segment and rung per customer, unique customers per list, the
-consent rule, no service tier below standard for being unprofitable, the quarantine
-rate, and the segment shares' drift since the previous run. Only then the `marts` Asset
-is updated (`marts_ready`).
+**validate_marts**: on the shadow build: one segment and rung per customer, unique
+customers per list, the consent rule, no service tier below standard for being
+unprofitable, the quarantine rate, and the segment shares' drift from the last run
+before D. A failed gate leaves `marts` untouched.
+
+**promote**: swaps the validated build in for `marts` in one transaction (schema
+renames, the grants BI roles had carried over). Only then the `marts` Asset is updated
+(`marts_ready`).
 
 **publish**: each treatment list to its system, only what changed since the last
 delivery (`ops.publish_state`), in idempotent batches: the marketing audience API
@@ -44,7 +53,8 @@ teams. Every delivery is in `ops.publish_runs`. Each list is an Asset.
 ladder and movements, CLV, cost-to-serve, treatments and deliveries, quality gates and
 quarantine) under `.ladder/reports/<D>/index.html`; its path is in the log.
 
-Connections that are not defined fall back to the demo systems (`make demo`).
+Connections that are not defined fall back to the demo systems only in demo mode
+(`LADDER_MODE=demo`, which `make demo` sets).
 """
 
 from __future__ import annotations
@@ -81,11 +91,15 @@ SERVICE_FILE = Asset("ladder://destinations/service_file")
 )
 def ladder_nightly() -> None:
     @task(execution_timeout=timedelta(minutes=10))
-    def migrate() -> None:
-        """The warehouse's tables outside dbt, at this Ladder's version."""
+    def preflight() -> None:
+        """Every connection the night needs, before anything is read or sent; then the
+        warehouse's tables outside dbt, at this Ladder's version."""
+        from ladder.connections import HELPDESK, SALES_DB, require
+        from ladder.publish.destinations import ROUTES
         from ladder.warehouse import resolve_warehouse
         from ladder.warehouse.migrations import migrate
 
+        require(SALES_DB, HELPDESK, *(route.connection for route in ROUTES.values()))
         for applied in migrate(resolve_warehouse().url):
             print(f"applied migration {applied.version}: {applied.name}")
 
@@ -113,10 +127,10 @@ def ladder_nightly() -> None:
         helpdesk()
 
     from ladder.transform.cosmos import dbt_task_group
-    from ladder.transform.stages import MARTS_SELECT, TRANSFORM_SELECT
+    from ladder.transform.stages import MARTS_SELECT, MARTS_VARS, TRANSFORM_SELECT
 
     transform = dbt_task_group("transform", TRANSFORM_SELECT)
-    marts = dbt_task_group("marts", MARTS_SELECT)
+    marts = dbt_task_group("marts", MARTS_SELECT, MARTS_VARS)
 
     @task(execution_timeout=timedelta(hours=1))
     def score_clv() -> dict[str, object]:
@@ -134,10 +148,25 @@ def ladder_nightly() -> None:
         gate_task("raw")
 
     @task(execution_timeout=timedelta(minutes=30))
+    def prepare_marts() -> list[str]:
+        from ladder.as_of import as_of_date
+        from ladder.transform.promote import prepare_shadow
+
+        return prepare_shadow(as_of_date(get_current_context()))
+
+    @task(execution_timeout=timedelta(minutes=30))
     def validate_marts() -> None:
         from ladder.quality.gates import gate_task
+        from ladder.transform.promote import SHADOW
 
-        gate_task("marts")
+        gate_task("marts", schema=SHADOW)
+
+    @task(execution_timeout=timedelta(minutes=30))
+    def promote() -> list[str]:
+        from ladder.as_of import as_of_date
+        from ladder.transform.promote import promote
+
+        return promote(as_of_date(get_current_context()))
 
     @task(outlets=[MARTS])
     def marts_ready() -> None:
@@ -195,13 +224,15 @@ def ladder_nightly() -> None:
         return str(page)
 
     (
-        migrate()
+        preflight()
         >> extract()
         >> validate_raw()
         >> transform
         >> score_clv()
+        >> prepare_marts()
         >> marts
         >> validate_marts()
+        >> promote()
         >> marts_ready()
         >> publish()
         >> report()

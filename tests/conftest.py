@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ladder import config
+from ladder import config, mode
 from ladder.connections import WAREHOUSE, env_var
 from ladder.demo.run import HelpdeskSandbox
 from ladder.warehouse.embedded import EmbeddedWarehouse
@@ -186,3 +186,6 @@ def pytest_configure() -> None:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="ladder-airflow-")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
+    # The demo's sandboxes and databases stand in for connections a test leaves undefined
+    # (subprocesses inherit it); tests of production mode delete it.
+    os.environ[mode.VARIABLE] = mode.DEMO

@@ -63,7 +63,23 @@ def test_the_gates_guard_the_build_and_the_marts_asset(dagbag) -> None:
     )
     published = {"publish.marketing", "publish.service", "publish.service_table",
                  "publish.service_file"}  # fmt: skip
-    assert {"marts_ready", "report"} | published == marts_gate.get_flat_relative_ids(upstream=False)
+    assert {"promote", "marts_ready", "report"} | published == (
+        marts_gate.get_flat_relative_ids(upstream=False)
+    )
+
+
+def test_the_marts_are_built_in_the_shadow_and_promoted_only_after_the_gate(dagbag) -> None:
+    dag = dagbag.dags["ladder_nightly"]
+    marts = [t for t in dag.tasks if t.task_id.startswith("marts.")]
+    assert {t.task_id for t in marts} <= dag.get_task("prepare_marts").get_flat_relative_ids(
+        upstream=False
+    )
+    assert all(t.vars["marts_schema"] == "marts_next" for t in marts if hasattr(t, "vars"))
+    promote = dag.get_task("promote")
+    assert "validate_marts" in promote.get_flat_relative_ids(upstream=True)
+    readers = {"marts_ready", "report"} | {t.task_id for t in dag.tasks
+                                          if t.task_id.startswith("publish.")}  # fmt: skip
+    assert readers == promote.get_flat_relative_ids(upstream=False)
 
 
 def test_the_plugins_folder_loads_without_shadowing_packages(tmp_path) -> None:

@@ -6,10 +6,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from ladder.config import PROJECT_ROOT
 from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
 
 
 def test_ladder_demo_from_nothing_and_again(tmp_path) -> None:

@@ -1,7 +1,8 @@
 """ladder_nightly for real, end to end: `airflow dags test` lands the demo company in raw,
 builds the dbt stages (rendered by Cosmos) with CLV scoring between them, passes both
 gates and publishes the lists to the marketing and service sandboxes and the service
-desk's table, for the run's as-of date; each then holds exactly its treatment mart."""
+desk's table, for the run's as-of date; each then holds exactly its treatment mart, and
+nothing delivered (the daily file included) carries an internal label."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ import subprocess
 import sys
 
 import psycopg
+import pytest
 import yaml
 
 from ladder.config import PROJECT_ROOT
 from ladder.demo.run import SandboxProcess, airflow_env
 from tests.conftest import DEMO, free_port
 from tests.extract.test_extract import source_counts
+from tests.publish.vocabulary import assert_destinations_clean
+
+pytestmark = pytest.mark.slow
 
 
 def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
@@ -52,7 +57,12 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         assert run.returncode == 0 and "validate_marts: passed" in output, failures(output)
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
     assert_no_personal_data_in_logs(output, tmp_path / "airflow" / "logs", raw_target.url)
-    assert (tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv").exists()
+    # Nothing that reached a destination names a rung, a segment or a figure.
+    assert_destinations_clean(
+        sandboxes=[tmp_path / "marketing.sqlite", tmp_path / "service.sqlite"],
+        tables=[raw_target.url.rsplit("/", 1)[0] + "/nightly_desk"],
+        files=[tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv"],
+    )
     report = tmp_path / "reports" / DEMO["end"].isoformat() / "index.html"
     assert f"run report: {report}" in output and "<svg" in report.read_text()
     # The run's as-of date is the logical date of this manual run: all of the company.

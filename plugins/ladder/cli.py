@@ -122,12 +122,15 @@ def _sandbox(args: argparse.Namespace) -> None:
 
 
 def _extract(args: argparse.Namespace) -> None:
+    from ladder.connections import HELPDESK, SALES_DB, require
     from ladder.extract.helpdesk import extract_helpdesk
     from ladder.extract.sales import extract_sales
 
-    runs = {"sales": extract_sales, "helpdesk": extract_helpdesk}
-    for name in runs if args.source == "all" else [args.source]:
-        print(runs[name](args.as_of).render(), flush=True)
+    runs = {"sales": (extract_sales, SALES_DB), "helpdesk": (extract_helpdesk, HELPDESK)}
+    names = list(runs) if args.source == "all" else [args.source]
+    require(*(runs[name][1] for name in names))  # all of them before the first is read
+    for name in names:
+        print(runs[name][0](args.as_of).render(), flush=True)
 
 
 def _transform(args: argparse.Namespace) -> None:
@@ -137,7 +140,7 @@ def _transform(args: argparse.Namespace) -> None:
     if args.select:
         run_dbt(["build", "--select", *args.select], args.as_of)
     else:
-        print(build_warehouse(args.as_of).render())
+        print(build_warehouse(args.as_of, validate=True).render())
 
 
 def _dbt(args: argparse.Namespace) -> None:
@@ -260,12 +263,17 @@ def _build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
     extract.set_defaults(handler=_extract)
 
-    transform = groups.add_parser("transform", help="build the dbt models for an as-of date")
+    transform = groups.add_parser(
+        "transform",
+        help="build the dbt models for an as-of date; the marts replace what BI reads only"
+        " once validate_marts passes",
+    )
     transform.add_argument("--as-of", type=_date, required=True, help="the run's as-of date D")
     transform.add_argument(
         "--select",
         nargs="+",
-        help="build only this dbt selection (default: the transform stage, score_clv, the marts)",
+        help="build only this dbt selection, in place and unvalidated (default: the transform"
+        " stage, score_clv, the marts into marts_next, validate_marts, the promotion to marts)",
     )
     transform.set_defaults(handler=_transform)
 
@@ -358,6 +366,9 @@ MIGRATING_COMMANDS = {"extract", "transform", "dbt", "publish", "validate", "rep
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        from ladder import mode
+
+        mode.current()  # a mistyped LADDER_MODE stops every command before it starts
         if args.command in MIGRATING_COMMANDS:
             from ladder.warehouse import resolve_warehouse
             from ladder.warehouse.migrations import migrate

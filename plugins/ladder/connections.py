@@ -3,6 +3,9 @@
 Credentials never live in the repository: in Airflow they are connections (the UI, a
 secrets backend, or AIRFLOW_CONN_<ID> variables); outside Airflow the same
 AIRFLOW_CONN_<ID> variables work, so one `.env` serves both.
+
+A connection that is not defined is an error (MissingConnectionError), except in demo
+mode (ladder.mode), where the caller uses the demo's stand-in instead.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import os
 import sys
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
+
+from ladder import mode
+from ladder.errors import LadderError
 
 # Every connection id the code looks up, with what it is for. docker-compose's
 # .env.example is checked against this list.
@@ -29,6 +35,41 @@ CONNECTION_IDS: dict[str, str] = {
     SERVICE: "the service profile API the service list goes to: the token as password",
     SERVICE_DB: "the service desk's PostgreSQL database the service list is written to",
 }
+
+# What each connection looks like as an AIRFLOW_CONN_<ID> URI, for the error that asks
+# for it (.env.example has the same shapes, filled in).
+_POSTGRES = "postgresql://<user>:<password>@<host>:5432/<database>"
+_API = "https://:<api-token>@<host>:443"
+URI_SHAPES: dict[str, str] = {
+    WAREHOUSE: _POSTGRES,
+    SALES_DB: _POSTGRES,
+    HELPDESK: _API,
+    MARKETING: _API,
+    SERVICE: _API,
+    SERVICE_DB: _POSTGRES,
+}
+
+
+class MissingConnectionError(LadderError):
+    """Connections a command needs are not defined, and the demo may not stand in."""
+
+    def __init__(self, conn_ids: list[str]) -> None:
+        self.conn_ids = conn_ids
+        plural = len(conn_ids) > 1
+        lines = [
+            f"the Airflow connection{'s' if plural else ''} {', '.join(conn_ids)} "
+            f"{'are' if plural else 'is'} not defined:",
+            *(
+                f"  {conn_id}: {CONNECTION_IDS[conn_id]}; for example "
+                f"{env_var(conn_id)}='{URI_SHAPES[conn_id]}'"
+                for conn_id in conn_ids
+            ),
+            f"Define {'each' if plural else 'it'} in Airflow (Admin > Connections, or a secrets "
+            "backend) or as the environment variable shown, which the `ladder` command reads "
+            f"too. The demo's sandboxes and databases stand in only in demo mode "
+            f"({mode.VARIABLE}={mode.DEMO}, which `make demo` sets).",
+        ]
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -93,6 +134,26 @@ def airflow_connection(conn_id: str) -> ConnectionInfo | None:
     )
 
 
+def require(*conn_ids: str) -> None:
+    """Check up front, before anything is read or sent, that every connection of `conn_ids`
+    is defined: one error naming all that are not. In demo mode, stand-ins fill in."""
+    if mode.is_demo():
+        return
+    missing = [conn_id for conn_id in conn_ids if airflow_connection(conn_id) is None]
+    if missing:
+        raise MissingConnectionError(missing)
+
+
+def connection_or_demo(conn_id: str) -> ConnectionInfo | None:
+    """The connection; None in demo mode when it is not defined (the caller uses the
+    demo's stand-in); outside demo mode a missing connection is MissingConnectionError."""
+    demo = mode.is_demo()  # asked first: a mistyped LADDER_MODE is always an error
+    info = airflow_connection(conn_id)
+    if info is None and not demo:
+        raise MissingConnectionError([conn_id])
+    return info
+
+
 def airflow_connection_url(conn_id: str) -> str | None:
     """The connection as a postgresql:// URL, or None when Airflow does not define it."""
     info = airflow_connection(conn_id)
@@ -101,8 +162,8 @@ def airflow_connection_url(conn_id: str) -> str | None:
 
 def http_endpoint(conn_id: str, sandbox: dict, system: str) -> tuple[str, str | None, str]:
     """Base URL, API token and where they came from (for messages; never the token):
-    the Airflow connection `conn_id`, else the demo's sandbox of `system`."""
-    info = airflow_connection(conn_id)
+    the Airflow connection `conn_id`, else (demo mode only) the demo's sandbox of `system`."""
+    info = connection_or_demo(conn_id)
     if info is not None:
         return info.http_base_url(), info.password, f"Airflow connection {conn_id}"
     return (

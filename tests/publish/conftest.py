@@ -30,12 +30,14 @@ def held(state: Path) -> dict[str, tuple[int, int, int]]:
 @pytest.fixture()
 def world(warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A warehouse database, and ladder.yml pointing both APIs at sandboxes of this test
-    (started by the test itself, with the faults it wants) and the service table at a
-    service desk database of its own, all in batches of 40."""
+    (started by the test itself, with the faults it wants), the service table at a
+    service desk database of its own, all in batches of 40, and the daily file into the
+    test's folder."""
     database = f"pub_{uuid.uuid4().hex[:10]}"
     warehouse.ensure_database(database)
     settings = yaml.safe_load(config.config_path().read_text())
     settings["destinations"]["service_table"].update(max_batch=40, demo_database=f"{database}_desk")
+    settings["destinations"]["service_file"].update(root=str(tmp_path / "drop"), format="csv")
     ports = {}
     for system in ("marketing", "service"):
         ports[system] = free_port()
@@ -55,7 +57,7 @@ def desk(url: str) -> dict[str, tuple]:
     """What the service desk's table holds: per customer, its row and when it changed."""
     with psycopg.connect(url + "_desk") as conn:
         rows = conn.execute(
-            "select customer_id, tier, treatment_code, reason, as_of_date, updated_at"
+            "select customer_id, tier, treatment_code, reason, agent_note, as_of_date, updated_at"
             " from public.service_profiles"
         ).fetchall()
     return {r[0]: r[1:] for r in rows}

@@ -23,8 +23,10 @@ from ladder.errors import LadderError
 from ladder.publish.run import publish
 from ladder.quality.gates import GateFailed, run_gate
 from ladder.transform import run_dbt
+from ladder.transform.stages import INDIRECT_SELECTION
 from tests.publish.conftest import held, sandbox
 from tests.publish.consent_nights import AS_OF, D, consent_world, drop, night
+from tests.publish.vocabulary import assert_destinations_clean
 from tests.transform.test_treatment_invariants import (
     EXCLUDE,
     MIDNIGHT,
@@ -47,12 +49,17 @@ MALFORMED_OPT_OUTS = {
     "no recorded_at": ("opted_out", None, "recorded_at is missing"),
 }
 
+# The lists and what the marketing audience receives of them, with the tests the nightly
+# would run on them (not the service payload's, which is not built here).
+BUILD = [*SELECT, "ladder_vocabulary", "payload_marketing_audience", *EXCLUDE,
+         "--indirect-selection", INDIRECT_SELECTION]  # fmt: skip
+
 
 def test_consent_withdrawn_today_removes_the_customer_from_the_audience_today(world) -> None:
     url, ports, folder = world
     write(url, random_mix(np.random.default_rng(11), 600))
     no_unreadable_consent_nor_suppression(url)
-    run_dbt(["build", "--select", *SELECT, *EXCLUDE], MIX_D, warehouse_url=url, capture=True)
+    run_dbt(["build", "--select", *BUILD], MIX_D, warehouse_url=url, capture=True)
     with sandbox("marketing", ports, folder):
         first = publish(MIX_D, ["marketing"], warehouse_url=url)[0]
         with psycopg.connect(url) as conn:
@@ -74,9 +81,7 @@ def test_consent_withdrawn_today_removes_the_customer_from_the_audience_today(wo
                 ],
             )
         following = MIX_D + timedelta(days=1)
-        run_dbt(
-            ["build", "--select", *SELECT, *EXCLUDE], following, warehouse_url=url, capture=True
-        )
+        run_dbt(["build", "--select", *BUILD], following, warehouse_url=url, capture=True)
         second = publish(following, ["marketing"], warehouse_url=url)[0]
     assert first.sent == listed_d  # D's whole list, the suppression list included
     assert len(leavers) > 5 and second.removals == len(leavers)
@@ -86,6 +91,7 @@ def test_consent_withdrawn_today_removes_the_customer_from_the_audience_today(wo
     # Nothing applied twice: every application is one record sent.
     applied = sum(count for _, count, _ in state.values())
     assert applied == first.sent + second.sent - second.removals
+    assert_destinations_clean(sandboxes=[folder / "marketing.sqlite"])
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ REMOVE = "/api/audiences/daily/members:batchRemove"
 
 def member(customer: str, code: str = "GROW_CROSS_SELL") -> dict:
     return {"customer_id": customer, "treatment_code": code, "offer": "recommendations",
-            "channel": "email", "attributes": {"segment": "good"}}  # fmt: skip
+            "channel": "email", "email": f"{customer.lower()}@example.com",
+            "reason": "Recommendations to go with what you already buy from us."}  # fmt: skip
 
 
 def post(api: str, path: str, body: dict, key: str | None = None, token: str = TOKEN):
@@ -59,6 +60,11 @@ def test_batches_apply_reject_per_record_and_respect_the_limit(marketing) -> Non
         (2, ""),
     ]
     assert "unknown treatment_code 'NOT_A_CODE'" in answer.json()["rejected"][0]["reason"]
+    # A field outside the contract is refused, never stored beside the others.
+    labelled = post(api, UPSERT, {"members": [{**member("C3"), "ladder_rung": "Toxic"}]})
+    assert labelled.json()["rejected"][0]["reason"].startswith(
+        "unknown field(s) ladder_rung: the contract takes customer_id, treatment_code"
+    )
 
     too_many = post(api, UPSERT, {"members": [member(f"C{i}") for i in range(4)]})
     assert too_many.status_code == 413
@@ -98,7 +104,8 @@ def test_service_profiles_check_the_tier_and_clear(tmp_path: Path) -> None:
     with SandboxProcess("service", port, ("--state", str(state))):
         api = f"http://127.0.0.1:{port}"
         profile = {"customer_id": "C1", "tier": "standard",
-                   "treatment_code": "SELF_SERVICE_GUIDANCE", "reason": "unprofitable"}  # fmt: skip
+                   "treatment_code": "SELF_SERVICE_GUIDANCE", "reason": "Quicker ways.",
+                   "agent_note": "0 complaints in 180 days"}  # fmt: skip
         worse = {**profile, "customer_id": "C2", "tier": "worse"}
         answer = post(api, "/api/profiles:batchUpsert", {"profiles": [profile, worse]})
         assert (

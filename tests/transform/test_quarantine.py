@@ -48,7 +48,11 @@ VALID = {
                      "handle_minutes": 6.5, "abuse_reported": False},
     "surveys": {"survey_id": "S-1", "customer_id": "C-1", "answered_at": EVENT, "nps": 9},
 }  # fmt: skip
-TEMPLATES = [("customers", {"customer_id": "C-2"})] + [(table, {}) for table in VALID]
+# O-2 holds the malformed lines: a quarantined line quarantines its whole order.
+TEMPLATES = [
+    ("customers", {"customer_id": "C-2", "email": "bob@example.com"}),
+    ("orders", {"order_id": "O-2"}),
+] + [(table, {}) for table in VALID]
 
 # kind: (table, changes to the table's valid row, the reason it is quarantined or STAGING)
 CORPUS = {
@@ -70,9 +74,10 @@ CORPUS = {
                        "status is not completed or cancelled"),
     "negative shipping cost": ("orders", {"order_id": "O-NEGSHIP", "shipping_cost": -1},
                                "shipping_cost is negative"),
-    "negative quantity": ("order_lines", {"line_no": 2, "quantity": -3},
+    "negative quantity": ("order_lines", {"order_id": "O-2", "line_no": 2, "quantity": -3},
                           "quantity is not a positive number"),
-    "not-a-number price": ("order_lines", {"line_no": 3, "unit_price": float("nan")},
+    "not-a-number price": ("order_lines", {"order_id": "O-2", "line_no": 3,
+                                           "unit_price": float("nan")},
                            "unrepresentable value: unit_price=NaN"),
     "line of an unknown order": ("order_lines", {"order_id": "O-NONE"}, "unknown order"),
     "line of a quarantined order": ("order_lines", {"order_id": "O-STATUS"}, "unknown order"),
@@ -160,7 +165,8 @@ def corpus_built(warehouse, tmp_path_factory):
                 conn.execute("update customers set country = 'FR', updated_at = %s "
                              "where customer_id = 'C-2'", (SECOND_LOAD,))  # fmt: skip
                 conn.execute("alter table order_lines alter column quantity type text")
-                drifted = {"line_no": 4, "quantity": "three", "updated_at": SECOND_LOAD}
+                drifted = {"order_id": "O-2", "line_no": 4, "quantity": "three",
+                           "updated_at": SECOND_LOAD}  # fmt: skip
                 _insert(conn, "order_lines", {**VALID["order_lines"], **drifted})
             extract_into(target, AS_OF, helpdesk)
     # Staging and quarantine are the transform stage; a corpus this small has no

@@ -8,13 +8,22 @@ import sys
 
 import psycopg
 import pytest
+import yaml
 
+from ladder.config import PROJECT_ROOT
 from ladder.connections import WAREHOUSE, env_var
 from ladder.errors import LadderError
 from ladder.warehouse import resolve_warehouse
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
 CONN = env_var(WAREHOUSE)
+
+
+def with_embedded(**embedded: object) -> str:
+    """The project's ladder.yml with these warehouse.embedded settings."""
+    settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
+    settings["warehouse"]["embedded"].update(embedded)
+    return yaml.safe_dump(settings)
 
 
 def test_airflow_connection_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,10 +59,7 @@ def test_embedded_warehouse_comes_last(
     monkeypatch.delenv(CONN, raising=False)
     monkeypatch.delenv("LADDER_WAREHOUSE_URL", raising=False)
     monkeypatch.delenv("LADDER_WAREHOUSE_PORT", raising=False)
-    fresh_config(
-        f"warehouse:\n  embedded:\n    data_dir: {warehouse.root}\n    port: {warehouse.port}\n"
-        "  database: warehouse\n"
-    )
+    fresh_config(with_embedded(data_dir=str(warehouse.root), port=warehouse.port))
     target = resolve_warehouse()
     assert target.source == "embedded warehouse"
     assert target.url == warehouse.url("warehouse")
@@ -66,7 +72,7 @@ def test_embedded_warehouse_not_created_yet_says_what_to_run(
 ) -> None:
     monkeypatch.delenv(CONN, raising=False)
     monkeypatch.delenv("LADDER_WAREHOUSE_URL", raising=False)
-    fresh_config(f"warehouse:\n  embedded:\n    data_dir: {tmp_path / 'none'}\n")
+    fresh_config(with_embedded(data_dir=str(tmp_path / "none")))
     with pytest.raises(LadderError, match="run `ladder warehouse start`"):
         resolve_warehouse()
 

@@ -151,10 +151,15 @@ def _row_counts(batch: Batch) -> dict[str, int]:
 
 
 def _continue_ids(conn, tables: tuple[TableDef, ...], ids: g.IdCounter) -> None:
-    """Point the id counters past the highest ids the tables hold (ids are prefix+number)."""
+    """Point the id counters past the highest of the generator's own ids the tables hold."""
     for table in tables:
+        if table.name not in g.ID_PREFIXES:
+            continue  # keyed by another table's id (order lines)
         key = table.column_names[0]
-        top = conn.execute(f"select max(substr({key}, 2)::bigint) from public.{table.name}")
+        top = conn.execute(
+            f"select max(substr({key}, 2)::bigint) from public.{table.name} where {key} ~ %s",
+            (g.own_id_pattern(table.name),),
+        )
         ids.next_number[table.name] = (top.fetchone()[0] or 0) + 1
 
 
@@ -204,8 +209,11 @@ def _read_state(conn, day: date) -> State:
         "from public.orders o join public.order_lines l using (order_id) "
         f"join {TRUTH_SCHEMA}.customer_persona p using (customer_id) "
         "where o.status = 'completed' and o.ordered_at >= %s and o.ordered_at < %s "
+        "and o.order_id ~ %s "
+        # One return per order: a second could refund more than the order charged.
+        "and not exists (select 1 from public.returns r where r.order_id = o.order_id) "
         "group by o.order_id, o.customer_id, p.persona, o.discount_amount order by o.order_id",
-        (names, day - timedelta(days=30), day),
+        (names, day - timedelta(days=30), day, g.own_id_pattern("orders")),
     ).fetchall()
     order_id, customer_id, persona, net = (
         (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
@@ -248,8 +256,8 @@ def append_day(day: date) -> Summary:
             helpdesk_conn.execute(
                 "update tickets set status = 'solved', updated_at = %s::timestamptz + "
                 "interval '9 hours' where status <> 'solved' and created_at < %s::timestamptz "
-                "- interval '2 days'",
-                (day, day),
+                "- interval '2 days' and ticket_id ~ %s",
+                (day, day, g.own_id_pattern("tickets")),
             )
             helpdesk_conn.commit()
         for table in SHOP_TABLES:
@@ -258,8 +266,9 @@ def append_day(day: date) -> Summary:
         shop_conn.execute(
             "update customers set email = replace(email, '@', '+' || %s || '@'), "
             "updated_at = %s::timestamptz + interval '10 hours' "
-            "where abs(hashtext(customer_id || %s)) %% 500 = 0 and created_at < %s",
-            (day.strftime("%Y%m%d"), day, day.isoformat(), day),
+            "where abs(hashtext(customer_id || %s)) %% 500 = 0 and created_at < %s "
+            "and customer_id ~ %s",
+            (day.strftime("%Y%m%d"), day, day.isoformat(), day, g.own_id_pattern("customers")),
         )
         persona_def, params_def = TRUTH_TABLES[0], TRUTH_TABLES[1]
         _copy(shop_conn, TRUTH_SCHEMA, persona_def, batch.truth["customer_persona"])

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from ladder import config
+from ladder import config, mode
 from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
 from ladder.publish.report import publish_report
@@ -119,8 +119,9 @@ class HelpdeskSandbox(SandboxProcess):
 def run_demo() -> None:
     settings = config.section("demo")
     # Before anything imports Airflow: both nights run in this process (see _nightly),
-    # and `airflow db migrate` in a child inherits the same settings.
-    os.environ.update(airflow_env())
+    # and `airflow db migrate` in a child inherits the same settings. Demo mode lets the
+    # sandboxes and the demo's databases stand in for the connections.
+    os.environ.update(airflow_env(), **{mode.VARIABLE: mode.DEMO})
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
     # Airflow's metadata database is migrated, and dbt's manifest (which the DAG's Cosmos

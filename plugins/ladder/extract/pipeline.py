@@ -22,8 +22,7 @@ RAW_DATASET = "raw"
 
 
 def pipelines_dir() -> Path:
-    """dlt's local working folder. Losing it is harmless: dlt restores its state (the
-    incremental cursors) from the warehouse, where each load stores it."""
+    """dlt's local working folder: scratch space for one run (see `_start_from_warehouse`)."""
     return Path(os.environ.get("LADDER_DLT_DIR", PROJECT_ROOT / ".ladder" / "dlt"))
 
 
@@ -128,7 +127,7 @@ def run(
         progress=None,
     )
     try:
-        pipeline.sync_destination()
+        pipeline = _start_from_warehouse(pipeline)
         before = _columns(pipeline)
         received = _prepare(source, hash_rows, before)
         info = pipeline.run(source, loader_file_format=loader_file_format)
@@ -162,6 +161,24 @@ def run(
     for change in result.schema_changes:
         log.warning("schema drift in %s: %s", source_name, change)
     return result
+
+
+def _start_from_warehouse(pipeline):
+    """The pipeline as the warehouse last recorded it, whatever this folder holds.
+
+    A run killed part-way leaves a load package behind, and local state already moved to
+    the cursors of rows that may never have landed. dlt would resume the package by
+    re-running each job not recorded as done, but a job can be committed in the warehouse
+    and not yet recorded when the process dies: the pipeline state insert is then repeated
+    and fails on its unique `_dlt_id`, and a Parquet file copied twice into staging lands
+    its rows twice in raw. So every run drops the folder and restores state and schema
+    from the warehouse, where dlt keeps them with each completed load only: the run then
+    extracts again whatever a killed run did not finish, and raw, merged on each row's
+    content hash (see rowhash), keeps what that run did land once.
+    """
+    pipeline = pipeline.drop()
+    pipeline.sync_destination()
+    return pipeline
 
 
 def _landed(url: str, tables: list[str], load_ids: list[str]) -> dict[str, int]:

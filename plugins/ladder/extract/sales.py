@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from ladder import config
-from ladder.connections import SALES_DB, airflow_connection, env_var
+from ladder.connections import SALES_DB, connection_or_demo, env_var
 from ladder.errors import LadderError
 from ladder.extract import pipeline
 from ladder.extract.rowhash import ROW_HASH, hash_arrow
@@ -24,11 +24,12 @@ RAW_PREFIX = "shop_"
 
 
 def sales_url() -> tuple[str, str]:
-    """The sales database URL and where it came from."""
-    info = airflow_connection(SALES_DB)
+    """The sales database URL and where it came from: the Airflow connection, else (demo
+    mode only) the demo company's database on the warehouse server."""
+    info = connection_or_demo(SALES_DB)
     if info is not None:
         return info.postgres_url(), f"Airflow connection {SALES_DB} ({env_var(SALES_DB)})"
-    database = config.section("demo").get("sales_database", "shop")
+    database = config.section("demo")["sales_database"]
     return resolve_warehouse().database_url(database), f"the demo company's `{database}` database"
 
 

@@ -22,7 +22,14 @@ import psycopg
 from psycopg import sql
 
 from ladder import config
-from ladder.connections import MARKETING, SERVICE, SERVICE_DB, airflow_connection, http_endpoint
+from ladder.connections import (
+    MARKETING,
+    SERVICE,
+    SERVICE_DB,
+    connection_or_demo,
+    http_endpoint,
+    require,
+)
 from ladder.errors import LadderError
 from ladder.publish.batches import BatchClient, batch_key
 from ladder.publish.lists import LISTS, TreatmentList
@@ -34,14 +41,15 @@ class Route:
     destination: str  # destinations.<destination> in ladder.yml, and the ledger's key
     list_name: str
     kind: str  # http or table
+    connection: str  # the Airflow connection of the system it goes to
 
 
 ROUTES = {
     route.destination: route
     for route in (
-        Route("marketing", "marketing", "http"),
-        Route("service", "service", "http"),
-        Route("service_table", "service", "table"),
+        Route("marketing", "marketing", "http", MARKETING),
+        Route("service", "service", "http", SERVICE),
+        Route("service_table", "service", "table", SERVICE_DB),
     )
 }
 
@@ -60,6 +68,12 @@ def route(destination: str) -> Route:
     if destination not in ROUTES:
         raise LadderError(f"unknown destination {destination!r}: use one of {', '.join(ROUTES)}")
     return ROUTES[destination]
+
+
+def require_connections(destinations: list[str]) -> None:
+    """Before anything is sent: every connection these destinations need is defined (one
+    error naming all that are not), or the demo's stand-ins may fill in."""
+    require(*(route(destination).connection for destination in destinations))
 
 
 def open_destination(destination: str, as_of: date, warehouse_url: str) -> Destination:
@@ -81,7 +95,7 @@ class HttpDestination:
     def __init__(self, system: str, settings: dict, as_of: date) -> None:
         self.system = system
         self.as_of = as_of.isoformat()
-        connection = {"marketing": MARKETING, "service": SERVICE}[system]
+        connection = route(system).connection
         base_url, token, self.origin = http_endpoint(connection, settings["sandbox"], system)
         self.client = BatchClient(base_url, token, self.origin)
         if system == "marketing":
@@ -181,13 +195,14 @@ class TableDestination:
 
 def _table_database(settings: dict, warehouse_url: str) -> tuple[str, str]:
     """The operational database's URL and where it came from: the Airflow connection
-    `ladder_service_db`, else the demo's database beside the warehouse."""
-    info = airflow_connection(SERVICE_DB)
+    `ladder_service_db`, else (demo mode only: nothing else creates a database) the demo's
+    database beside the warehouse."""
+    info = connection_or_demo(SERVICE_DB)
     if info is not None:
         return info.postgres_url(), f"Airflow connection {SERVICE_DB}"
     from ladder.warehouse.resolve import WarehouseTarget
 
-    database = str(settings.get("demo_database", "servicedesk"))
+    database = settings["demo_database"]
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (database,))
         if exists.fetchone() is None:

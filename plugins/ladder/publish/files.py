@@ -1,7 +1,9 @@
 """The daily service list as a file for service teams (DESIGN §7): the whole list for D as
-CSV (or Parquet), through fsspec, so the root may be a local path, `s3://…` or
-`sftp://…`. Written under a temporary name and then moved into place, so a reader never
-sees half a file; a rerun of D writes the same file again."""
+CSV (or Parquet), the rows of the service payload model, what the service API and table
+receive too (never the mart's internal reason, rung or figures). Through fsspec, so the
+root may be a local path, `s3://…` or `sftp://…`. Written under a temporary name and
+then moved into place, so a reader never sees half a file; a rerun of D writes the same
+file again."""
 
 from __future__ import annotations
 
@@ -16,9 +18,8 @@ import pyarrow.parquet as pq
 
 from ladder import config
 from ladder.errors import LadderError
+from ladder.publish.lists import SERVICE
 from ladder.warehouse.migrations import migrate
-
-COLUMNS = ("customer_id", "service_tier", "treatment_code", "reason", "as_of_date")
 
 
 def drop_service_file(as_of: date, warehouse_url: str) -> str:
@@ -34,18 +35,19 @@ def drop_service_file(as_of: date, warehouse_url: str) -> str:
         )
     if "://" not in root:
         root = str(config.project_path(root))
+    columns = SERVICE.columns
     with psycopg.connect(warehouse_url) as conn:
         rows = conn.execute(
-            f"select {', '.join(COLUMNS)} from marts.treatment_service"
+            f"select {', '.join(columns)} from {SERVICE.mart}"
             " where as_of_date = %s order by customer_id",
             (as_of,),
         ).fetchall()
     if not rows:
         raise LadderError(
-            f"marts.treatment_service has no rows for {as_of}: build the marts for that "
+            f"{SERVICE.mart} has no rows for {as_of}: build the marts for that "
             f"date first (`ladder transform --as-of {as_of}`)"
         )
-    table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(COLUMNS)})
+    table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
     buffer = io.BytesIO()
     if file_format == "csv":
         pacsv.write_csv(table, buffer)

@@ -1,66 +1,72 @@
-"""What each treatment list sends: one JSON payload per customer, built in SQL from the
-treatment marts. A payload's md5 is what the diff compares, so a customer is resent only
-when something they would receive changed. The reason sent is the rule's rationale (and
-the rung and segment), not the mart's full reason: its figures (trailing profit, P(alive))
-move every day, and would resend a third of each list every night for nothing."""
+"""What each treatment list sends: the rows of its payload model (dbt, marts/payloads/),
+one JSON record per customer of every column but `as_of_date`. The model's contract is
+the one place a payload's fields are named: they are read from its schema file here, so
+what is sent, documented, tested and exposed in lineage is one thing (DESIGN §7: no
+rung, segment or figure leaves the warehouse).
+
+A payload's md5 is what the diff compares, so a customer is resent only when something
+they would receive changed. The reason sent is the rule's reason for the customer, not
+the mart's internal one: its figures (trailing profit, P(alive)) move every day, and
+would resend a third of each list every night for nothing. `as_of_date` stays out of
+the record for the same reason."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from ladder import config
+from ladder.errors import LadderError
+
+PAYLOADS = config.PROJECT_ROOT / "dbt_project" / "models" / "marts" / "payloads"
+CONTRACTS = PAYLOADS / "_payloads__models.yml"
+KEY = "customer_id"
+NOT_SENT = ("as_of_date",)  # in the model (and the daily file), not in a record
 
 
 @dataclass(frozen=True)
 class TreatmentList:
     name: str  # also the destination name in ladder.yml (destinations.<name>)
-    mart: str
-    payload_sql: str  # select customer_id, payload (jsonb) from the mart for D
-    fields: tuple[str, ...]  # the payload's keys, customer_id first (a table's columns)
+    model: str  # its payload model, in schema marts
+
+    @property
+    def mart(self) -> str:
+        return f"marts.{self.model}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The model's contract columns, in order: what the daily file holds."""
+        return contract_columns(self.model)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """A record's keys, customer_id first (a table destination's columns)."""
+        return tuple(c for c in self.columns if c not in NOT_SENT)
+
+    @property
+    def payload_sql(self) -> str:
+        """select customer_id, payload (jsonb) from the payload model."""
+        pairs = ", ".join(f"'{f}', payload.{f}" for f in self.fields)
+        return (
+            f"select payload.{KEY}, jsonb_build_object({pairs}) as payload"
+            f" from {self.mart} as payload"
+        )
 
 
-MARKETING = TreatmentList(
-    "marketing",
-    "marts.treatment_marketing",
-    """
-    select
-        list.customer_id,
-        jsonb_build_object(
-            'customer_id', list.customer_id,
-            'treatment_code', list.treatment_code,
-            'offer', list.offer,
-            'channel', list.channel,
-            'attributes', jsonb_build_object(
-                'email', customers.email,
-                'ladder_rung', list.ladder_rung,
-                'value_segment', list.value_segment,
-                'reason', rules.rationale
-            )
-        ) as payload
-    from marts.treatment_marketing as list
-    inner join marts.dim_customers as customers on customers.customer_id = list.customer_id
-    inner join staging.treatment_rules as rules
-        on rules.system = 'marketing' and rules.priority = list.rule_priority
-    """,
-    ("customer_id", "treatment_code", "offer", "channel", "attributes"),
-)
+@cache
+def contract_columns(model: str) -> tuple[str, ...]:
+    models = {m["name"]: m for m in yaml.safe_load(CONTRACTS.read_text())["models"]}
+    if model not in models:
+        raise LadderError(f"{CONTRACTS} defines no payload model {model!r}")
+    columns = tuple(c["name"] for c in models[model]["columns"])
+    if columns[:1] != (KEY,):
+        raise LadderError(f"{CONTRACTS}: {model}'s first column must be {KEY}")
+    return columns
 
-SERVICE = TreatmentList(
-    "service",
-    "marts.treatment_service",
-    """
-    select
-        list.customer_id,
-        jsonb_build_object(
-            'customer_id', list.customer_id,
-            'tier', list.service_tier,
-            'treatment_code', list.treatment_code,
-            'reason', rules.rationale || ' (rung ' || list.ladder_rung || ', segment '
-                || list.value_segment || ')'
-        ) as payload
-    from marts.treatment_service as list
-    inner join staging.treatment_rules as rules
-        on rules.system = 'service' and rules.priority = list.rule_priority
-    """,
-    ("customer_id", "tier", "treatment_code", "reason"),
-)
+
+MARKETING = TreatmentList("marketing", "payload_marketing_audience")
+SERVICE = TreatmentList("service", "payload_service_profile")
 
 LISTS = {lst.name: lst for lst in (MARKETING, SERVICE)}

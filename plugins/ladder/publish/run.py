@@ -20,7 +20,13 @@ import psycopg
 
 from ladder import config
 from ladder.publish import ledger
-from ladder.publish.destinations import ROUTES, Destination, open_destination, route
+from ladder.publish.destinations import (
+    ROUTES,
+    Destination,
+    open_destination,
+    require_connections,
+    route,
+)
 from ladder.publish.lists import LISTS
 from ladder.warehouse.migrations import migrate
 
@@ -64,8 +70,11 @@ def publish(
         from ladder.warehouse import resolve_warehouse
 
         warehouse_url = resolve_warehouse().url
+    names = names or list(ROUTES)
+    if not dry_run:
+        require_connections(names)  # before any run is opened or anything sent
     results = []
-    for name in names or list(ROUTES):
+    for name in names:
         route(name)
         result = _publish_list(name, as_of, dry_run, full_resync, warehouse_url)
         log.info(result.render())

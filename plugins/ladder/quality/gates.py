@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ladder import config
 from ladder.errors import LadderError
-from ladder.quality.suites import GATES, Check
+from ladder.quality.suites import GATES, Check, marts_checks
+from ladder.transform.promote import PUBLISHED
 from ladder.warehouse.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,16 @@ class GateFailed(LadderError):
     """A gate found bad data: the run stops here, and nothing is published."""
 
 
-def run_gate(gate: str, warehouse_url: str | None = None, as_of: date | None = None) -> GateResult:
+def run_gate(
+    gate: str,
+    warehouse_url: str | None = None,
+    as_of: date | None = None,
+    schema: str = PUBLISHED,
+) -> GateResult:
     """Validate one gate's suites and record the outcome in `ops.gate_runs` for the run's
     as-of date (null for a check by hand without one); raises GateFailed (with the Data
-    Docs path) on failure."""
+    Docs path) on failure. The marts gate validates the marts built in `schema`: the
+    nightly run's shadow build, before it is promoted."""
     if gate not in GATES:
         raise LadderError(f"unknown gate {gate!r}: use one of {', '.join(GATES)}")
     if warehouse_url is None:
@@ -63,7 +70,8 @@ def run_gate(gate: str, warehouse_url: str | None = None, as_of: date | None = N
     # GX logs every metric it registers at INFO: hundreds of lines per task.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = _context()
-    checkpoint = _checkpoint(context, gate, GATES[gate]())
+    checks = marts_checks(schema, as_of) if gate == "marts" else GATES[gate]()
+    checkpoint = _checkpoint(context, gate, checks)
     result = checkpoint.run()
     site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
     docs = Path(site_url.removeprefix("file://")).resolve()
@@ -82,7 +90,7 @@ def run_gate(gate: str, warehouse_url: str | None = None, as_of: date | None = N
     return outcome
 
 
-def gate_task(gate: str) -> None:
+def gate_task(gate: str, schema: str = PUBLISHED) -> None:
     """The Airflow task: bad data fails the run at once (a retry would find the same
     data); an error reaching the warehouse is left to the task's retries."""
     from airflow.sdk import get_current_context
@@ -91,7 +99,8 @@ def gate_task(gate: str) -> None:
     from ladder.as_of import as_of_date
 
     try:
-        print(run_gate(gate, as_of=as_of_date(get_current_context())).render())
+        as_of = as_of_date(get_current_context())
+        print(run_gate(gate, as_of=as_of, schema=schema).render())
     except GateFailed as failed:
         raise AirflowFailException(str(failed)) from None
 

@@ -10,6 +10,7 @@ on every run, so `expectations/` always holds what ran.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ladder import config
@@ -129,21 +130,29 @@ def raw_checks() -> list[Check]:
     ]  # fmt: skip
 
 
-def marts_checks() -> list[Check]:
+def marts_checks(schema: str, as_of: date | None) -> list[Check]:
+    """The marts gate on the build in `schema` (the nightly run validates its shadow
+    build before promoting it) for the night D being built: `as_of`, or for a check by
+    hand without one, the date the build carries."""
     import great_expectations.expectations as gxe
 
+    night = (
+        f"date '{as_of.isoformat()}'"
+        if as_of
+        else f"(select max(as_of_date) from {schema}.customer_segments)"
+    )
     quarantine = _threshold("marts", "max_quarantine_rate")
     raw_rows = " + ".join(f"(select count(*) from raw.{t})" for t in RAW_TABLES)
     segments = ["good", "bad", "ugly", "unproven"]
     rungs = ["Terrorist", "Toxic", "Prospect", "Customer", "Client", "Supporter", "Advocate"]
     return [
-        Check("marts_customer_segments", "marts", "customer_segments", [
+        Check("marts_customer_segments", schema, "customer_segments", [
             gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
             gxe.ExpectColumnValuesToBeInSet(column="value_segment", value_set=segments),
             gxe.ExpectColumnValuesToBeInSet(column="ladder_rung", value_set=rungs),
             _rows(
                 "select segmented, customers from (select count(*) as segmented from {batch})"
-                " as s cross join (select count(*) as customers from marts.dim_customers) as c"
+                f" as s cross join (select count(*) as customers from {schema}.dim_customers) as c"
                 " where segmented <> customers",
                 "one segment and one rung for every customer",
             ),
@@ -167,9 +176,14 @@ def marts_checks() -> list[Check]:
                 f"at most {quarantine:.0%} of the raw rows known at D are quarantined",
             ),
         ]),
-        Check("marts_segment_runs", "marts", "segment_runs", [
+        Check("marts_segment_runs", schema, "segment_runs", [
             _rows(
-                """
+                f"select {night} as as_of_date where not exists"
+                f" (select from {{batch}} where as_of_date = {night})",
+                "the build recorded its segment shares for the night being validated",
+            ),
+            _rows(
+                f"""
                 with runs as (
                     select
                         *,
@@ -178,14 +192,14 @@ def marts_checks() -> list[Check]:
                         lag(bad_share) over by_date as previous_bad,
                         lag(ugly_share) over by_date as previous_ugly,
                         lag(unproven_share) over by_date as previous_unproven
-                    from {batch}
+                    from {{batch}}
                     window by_date as (order by as_of_date)
                 )
                 select runs.*
                 from runs
                 cross join staging.segment_thresholds as limits
                 where
-                    runs.as_of_date = (select max(as_of_date) from marts.customer_segments)
+                    runs.as_of_date = {night}
                     and greatest(
                         abs(good_share - previous_good), abs(bad_share - previous_bad),
                         abs(ugly_share - previous_ugly),
@@ -196,15 +210,15 @@ def marts_checks() -> list[Check]:
                 " previous run",
             ),
         ]),
-        Check("marts_treatment_marketing", "marts", "treatment_marketing", [
+        Check("marts_treatment_marketing", schema, "treatment_marketing", [
             gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
             _rows(
-                consent.listed_without_consent("{batch}"),
+                consent.listed_without_consent("{batch}", as_of),
                 "only customers marketable at D (consent recomputed from raw, the suppression"
                 " list honoured), except the suppression treatment",
             ),
         ]),
-        Check("marts_treatment_service", "marts", "treatment_service", [
+        Check("marts_treatment_service", schema, "treatment_service", [
             gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
             _rows(
                 "select customer_id from {batch} where service_tier not in"

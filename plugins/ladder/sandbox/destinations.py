@@ -7,17 +7,19 @@ as real HTTP JSON batch APIs, modelled on marketing audiences and service profil
 Marketing (`ladder sandbox marketing`):
 
     POST /api/audiences/{audience}/members:batchUpsert  {"members": [{customer_id,
-         treatment_code, offer, channel, attributes}]}
+         treatment_code, offer, channel, email, reason}]}
     POST /api/audiences/{audience}/members:batchRemove  {"customer_ids": [...]}
     GET  /api/audiences/{audience}/members
 
 Service (`ladder sandbox service`):
 
-    POST /api/profiles:batchUpsert  {"profiles": [{customer_id, tier, treatment_code, reason}]}
+    POST /api/profiles:batchUpsert  {"profiles": [{customer_id, tier, treatment_code, reason,
+         agent_note}]}
     POST /api/profiles:batchClear   {"customer_ids": [...]}
     GET  /api/profiles
 
-A batch answers 200 `{"applied": n, "rejected": []}` when every record was valid and
+A record with a field outside these is refused (a system stores only its contract). A
+batch answers 200 `{"applied": n, "rejected": []}` when every record was valid and
 applied, and 207 with `rejected: [{index, customer_id, reason}]` when some were not (the
 valid ones are applied). More records than `max_batch` is 413 and nothing is applied. A
 replayed Idempotency-Key returns the first answer without applying anything again; the
@@ -80,23 +82,40 @@ def _missing_text(record: dict, name: str) -> str | None:
     )
 
 
+def _unknown_fields(record: dict, fields: tuple[str, ...]) -> str | None:
+    """A system stores only what its contract names: a field outside it (an internal
+    label, say) refuses the record rather than landing beside it."""
+    unknown = sorted(set(record) - set(fields))
+    if unknown:
+        return f"unknown field(s) {', '.join(unknown)}: the contract takes {', '.join(fields)}"
+    return None
+
+
+MARKETING_FIELDS = ("customer_id", "treatment_code", "offer", "channel", "email", "reason")
+SERVICE_FIELDS = ("customer_id", "tier", "treatment_code", "reason", "agent_note")
+
+
 def _marketing_problem(record: object) -> str | None:
     if not isinstance(record, dict):
         return "not an object"
-    for name in ("customer_id", "treatment_code", "offer", "channel"):
+    if problem := _unknown_fields(record, MARKETING_FIELDS):
+        return problem
+    for name in ("customer_id", "treatment_code", "offer", "channel", "reason"):
         if problem := _missing_text(record, name):
             return problem
     if record["treatment_code"] not in MARKETING_CODES:
         return f"unknown treatment_code {record['treatment_code']!r}"
-    if not isinstance(record.get("attributes", {}), dict):
-        return "attributes must be an object"
+    if not isinstance(record.get("email"), str | None):
+        return "email must be a string or null"
     return None
 
 
 def _service_problem(record: object) -> str | None:
     if not isinstance(record, dict):
         return "not an object"
-    for name in ("customer_id", "tier", "treatment_code", "reason"):
+    if problem := _unknown_fields(record, SERVICE_FIELDS):
+        return problem
+    for name in SERVICE_FIELDS:
         if problem := _missing_text(record, name):
             return problem
     if record["tier"] not in TIERS:

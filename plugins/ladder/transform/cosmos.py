@@ -69,8 +69,11 @@ def execution_mode() -> ExecutionMode:
         ) from None
 
 
-def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
-    """One task per model (and seed), each model's tests run right after it."""
+def dbt_task_group(
+    group_id: str, select: list[str], dbt_vars: dict[str, str] | None = None
+) -> DbtTaskGroup:
+    """One task per model (and seed), each model's tests run right after it; dbt gets
+    the run's as-of date and `dbt_vars`."""
     mode = execution_mode()
     group = DbtTaskGroup(
         group_id=group_id,
@@ -100,7 +103,7 @@ def dbt_task_group(group_id: str, select: list[str]) -> DbtTaskGroup:
         ),
         # The watcher's producer takes its dbt flags from here, not from ExecutionConfig.
         operator_args={
-            "vars": {"as_of_date": AS_OF_DATE},
+            "vars": {"as_of_date": AS_OF_DATE, **(dbt_vars or {})},
             "indirect_selection": INDIRECT_SELECTION,
         },
     )

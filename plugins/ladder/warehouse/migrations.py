@@ -178,6 +178,14 @@ def service_desk_track(table: str) -> Track:
                 );
                 """,
             ),
+            # The service desk may have made the table itself (with its own constraints),
+            # already holding the column: adopted as it is.
+            Migration(
+                2,
+                "agent_note: the factual note for the service agent",
+                f"alter table {target} add column if not exists agent_note text not null"
+                " default '';",
+            ),
         ),
     )
 

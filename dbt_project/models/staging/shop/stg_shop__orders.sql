@@ -18,6 +18,9 @@ renamed as (
         coalesce(shipping_charged, 0) as shipping_charged,
         coalesce(shipping_cost, 0) as shipping_cost,
         coalesce(discount_amount, 0) as discount_amount,
+        -- What the customer was charged: the bound on its refunds and chargebacks.
+        basket_amount - coalesce(discount_amount, 0) + coalesce(shipping_charged, 0)
+            as charged_amount,
         updated_at
 
     from orders

@@ -14,7 +14,10 @@ versions as (
 
 customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select
+        customer_id,
+        created_at as customer_created_at
+    from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -37,14 +40,17 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'interactions')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('occurred_at') }}
+            {{ before_customer_check('versions.occurred_at', 'customers.customer_created_at') }}
             when
                 versions.channel is null
                 or versions.channel not in ('phone', 'email', 'chat', 'self_service')
                 then 'channel is not phone, email, chat or self_service'
             when versions.handle_minutes < 0 then 'handle_minutes is negative'
+            {{ above_bound_check('versions.handle_minutes', 'handle_minutes_max') }}
         end as _reject_reason
 
     from versions
+    {{ plausibility_bounds() }}
     left join customers on versions.customer_id = customers.customer_id
 
 )

@@ -14,7 +14,10 @@ versions as (
 
 customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select
+        customer_id,
+        created_at as customer_created_at
+    from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -33,11 +36,13 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'surveys')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('answered_at') }}
+            {{ before_customer_check('versions.answered_at', 'customers.customer_created_at') }}
             when versions.nps is null or versions.nps not between 0 and 10
                 then 'nps is missing or outside 0-10'
         end as _reject_reason
 
     from versions
+    {{ plausibility_bounds() }}
     left join customers on versions.customer_id = customers.customer_id
 
 )

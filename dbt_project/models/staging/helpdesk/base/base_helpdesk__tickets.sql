@@ -14,7 +14,10 @@ versions as (
 
 customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select
+        customer_id,
+        created_at as customer_created_at
+    from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -37,6 +40,7 @@ checked as (
             {{ unusable_value_checks(source('helpdesk', 'tickets')) }}
             when customers.customer_id is null then 'unknown customer'
             {{ event_time_checks('created_at') }}
+            {{ before_customer_check('versions.created_at', 'customers.customer_created_at') }}
             when
                 versions.channel is null
                 or versions.channel not in ('phone', 'email', 'chat', 'self_service')
@@ -46,6 +50,7 @@ checked as (
         end as _reject_reason
 
     from versions
+    {{ plausibility_bounds() }}
     left join customers on versions.customer_id = customers.customer_id
 
 )

@@ -1,14 +1,8 @@
 with
 
-source as (
+line_versions as (
 
-    select * from {{ source('shop', 'order_lines') }}
-
-),
-
-versions as (
-
-    {{ latest_versions('source', ['order_id', 'line_no']) }}
+    select * from {{ ref('base_shop__order_line_versions') }}
 
 ),
 
@@ -18,32 +12,28 @@ orders as (
 
 ),
 
+-- A line's own problem comes first: the line that quarantined its order says why.
 checked as (
 
     select
-        versions.order_id,
-        versions.line_no,
-        versions.product_id,
-        versions.quantity,
-        versions.unit_price,
-        versions.unit_cost,
-        versions.updated_at,
-        versions._ladder_row_hash,
-        {{ is_superseded() }} as _superseded,
+        line_versions.order_id,
+        line_versions.line_no,
+        line_versions.product_id,
+        line_versions.quantity,
+        line_versions.unit_price,
+        line_versions.unit_cost,
+        line_versions.updated_at,
+        line_versions._ladder_row_hash,
+        line_versions._superseded,
         case
-            {{ version_checks() }}
-            {{ unusable_value_checks(source('shop', 'order_lines')) }}
+            when line_versions._line_reject_reason is not null
+                then line_versions._line_reject_reason
+            when line_versions._superseded then null
             when orders.order_id is null then 'unknown order'
-            when versions.quantity is null or versions.quantity <= 0
-                then 'quantity is not a positive number'
-            when versions.unit_price is null or versions.unit_price < 0
-                then 'unit_price is missing or negative'
-            when versions.unit_cost is null or versions.unit_cost < 0
-                then 'unit_cost is missing or negative'
         end as _reject_reason
 
-    from versions
-    left join orders on versions.order_id = orders.order_id
+    from line_versions
+    left join orders on line_versions.order_id = orders.order_id
 
 )
 

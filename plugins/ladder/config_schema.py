@@ -1,0 +1,164 @@
+"""The shape of `ladder.yml`: every section and key, with its type and limits.
+
+What a key means is documented once, in ladder.yml's own comments (the file users edit);
+this module says what each key must be. Every key is required and every unknown key is a
+mistake, so a misspelt key is reported instead of silently ignored.
+
+To add a key: add the field to its section's model below and the key, with its comment,
+to ladder.yml. A new section is a new model and a field of `LadderConfig`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Strict: YAML gives real types, and "5000" where a number belongs is a mistake. Numbers
+# with a fraction accept whole numbers (0 is a fine share).
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+Name = Annotated[str, Field(min_length=1)]
+Names = Annotated[list[Name], Field(min_length=1)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Count = Annotated[int, Field(ge=1)]
+Share = Annotated[float, Field(ge=0, le=1)]
+PriceRange = Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)]
+# A YAML date (2024-01-01), or the same date quoted.
+Day = Annotated[date, Field(strict=False)]
+
+
+class Section(BaseModel):
+    model_config = STRICT
+
+
+class EmbeddedWarehouse(Section):
+    data_dir: Name
+    port: Port
+
+
+class Warehouse(Section):
+    embedded: EmbeddedWarehouse
+    database: Name
+
+
+class Demo(Section):
+    customers: Count
+    seed: int
+    start: Day
+    end: Day
+    sales_database: Name
+    helpdesk_database: Name
+
+    @model_validator(mode="after")
+    def _starts_before_it_ends(self) -> Demo:
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start}) must be before end ({self.end})")
+        return self
+
+
+class Sandbox(Section):
+    port: Port
+    token: Name
+
+
+class DestinationSandbox(Sandbox):
+    max_batch: Count
+    state: Name
+
+
+class SalesSource(Section):
+    db_schema: Name = Field(alias="schema")  # `schema` would shadow BaseModel's own
+    cursor: Name
+    tables: Names
+    chunk_size: Count
+
+
+class HelpdeskSource(Section):
+    cursor: Name
+    endpoints: Names
+    page_size: Count
+    request_max_attempts: Count
+    sandbox: Sandbox
+
+
+class Sources(Section):
+    sales: SalesSource
+    helpdesk: HelpdeskSource
+
+
+class Transform(Section):
+    execution_mode: Literal["watcher", "local"]
+
+
+class Clv(Section):
+    annual_discount_rate: Annotated[float, Field(ge=0, lt=10)]
+
+
+class RawGate(Section):
+    max_abuse_share: Share
+    unit_price_median: PriceRange
+    max_volume_factor: Annotated[float, Field(gt=0)]
+    max_future_share: Share
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> RawGate:
+        low, high = self.unit_price_median
+        if low > high:
+            raise ValueError(f"unit_price_median must be [low, high], got [{low}, {high}]")
+        return self
+
+
+class MartsGate(Section):
+    max_quarantine_rate: Share
+
+
+class Quality(Section):
+    data_docs_dir: Name
+    raw: RawGate
+    marts: MartsGate
+
+
+class Report(Section):
+    dir: Name
+
+
+class MarketingDestination(Section):
+    audience: Name
+    max_batch: Count
+    sandbox: DestinationSandbox
+
+
+class ServiceDestination(Section):
+    max_batch: Count
+    sandbox: DestinationSandbox
+
+
+class ServiceTable(Section):
+    table: Annotated[str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")]
+    max_batch: Count
+    demo_database: Name
+
+
+class ServiceFile(Section):
+    root: Name
+    format: Literal["csv", "parquet"]
+
+
+class Destinations(Section):
+    marketing: MarketingDestination
+    service: ServiceDestination
+    service_table: ServiceTable
+    service_file: ServiceFile
+
+
+class LadderConfig(Section):
+    warehouse: Warehouse
+    demo: Demo
+    sources: Sources
+    transform: Transform
+    clv: Clv
+    quality: Quality
+    report: Report
+    destinations: Destinations
