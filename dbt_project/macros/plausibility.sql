@@ -59,8 +59,3 @@
             {{ instant_text(created_at) }}
         )
 {%- endmacro %}
-
-{#- One person's address in one spelling: lower case, without a `+tag` in the local part. -#}
-{% macro normalised_email(column) -%}
-    regexp_replace(lower(trim({{ column }})), '\+[^@]*@', '@')
-{%- endmacro %}

@@ -14,6 +14,7 @@ from typing import Any
 
 from ladder import config
 from ladder.errors import LadderError
+from ladder.quality import consent
 
 RAW_TABLES = (
     "shop_customers", "shop_orders", "shop_order_lines", "shop_returns",
@@ -185,11 +186,9 @@ def marts_checks(schema: str) -> list[Check]:
         Check("marts_treatment_marketing", schema, "treatment_marketing", [
             gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
             _rows(
-                "select list.customer_id from {batch} as list"
-                f" left join {schema}.dim_customers as customers using (customer_id)"
-                " where list.treatment_code <> 'SUPPRESS_PROMOTIONS'"
-                " and not coalesce(customers.has_marketing_consent, false)",
-                "only customers with marketing consent, except the suppression list",
+                consent.listed_without_consent("{batch}", night),
+                "only customers marketable at D (consent recomputed from raw, the suppression"
+                " list honoured), except the suppression treatment",
             ),
         ]),
         Check("marts_treatment_service", schema, "treatment_service", [

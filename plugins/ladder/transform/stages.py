@@ -5,7 +5,8 @@ validate_marts between the marts build and the promotion; `ladder transform` and
 tests run the same steps.
 
 The CLV staging model belongs to the marts stage: its source, `clv.customer_scores`, is
-written by `score_clv`, after the transform stage.
+written by `score_clv`, after the transform stage. So does the suppression list's, read
+as late as possible (and `score_clv` has applied the migrations that create it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ TRANSFORM_SELECT = [
     "path:models/intermediate",
     "path:models/ops",
 ]
-MARTS_SELECT = ["path:models/staging/clv", "path:models/marts"]
+MARTS_SELECT = ["path:models/staging/clv", "path:models/staging/ops", "path:models/marts"]
 # The marts stage builds the marts into the shadow schema, never into what BI reads.
 MARTS_VARS = {"marts_schema": SHADOW}
 # A test runs in the stage that builds the last of its parents: the consent test on the
