@@ -72,7 +72,15 @@ def run_dbt(
     warehouse_url: str | None = None,
     capture: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <args>` in the project; raises LadderError when dbt fails."""
+    """Run `dbt <args>` in the project; raises LadderError when dbt fails. The warehouse's
+    tables outside dbt are migrated first: the models read some of them as sources."""
+    from ladder.warehouse.migrations import migrate
+
+    if warehouse_url is None:
+        from ladder.warehouse import resolve_warehouse
+
+        warehouse_url = resolve_warehouse().url
+    migrate(warehouse_url)
     command = [venv_executable("dbt"), *args]
     if as_of is not None:
         command += ["--vars", f"{{as_of_date: '{as_of.isoformat()}'}}"]
