@@ -116,8 +116,7 @@ def marts_checks(schema: str) -> list[Check]:
     night = f"current_setting('{AS_OF_SETTING}')::date"
     quarantine = _threshold("marts", "max_quarantine_rate")
     raw_rows = " + ".join(f"(select count(*) from raw.{t})" for t in RAW_TABLES)
-    segments = ["good", "bad", "ugly", "unproven"]
-    rungs = ["Terrorist", "Toxic", "Prospect", "Customer", "Client", "Supporter", "Advocate"]
+    segments, rungs = vocabulary("segment"), vocabulary("rung")
     return [
         Check("marts_customer_segments", schema, "customer_segments", [
             gxe.ExpectColumnValuesToBeUnique(column="customer_id"),
@@ -201,6 +200,15 @@ def marts_checks(schema: str) -> list[Check]:
         ]),
         *_watching("marts"),
     ]  # fmt: skip
+
+
+def vocabulary(kind: str) -> list[str]:
+    """The rung or segment names, from the seed every rule and the payload scan read."""
+    import csv
+
+    path = config.PROJECT_ROOT / "dbt_project" / "seeds" / "ladder_vocabulary.csv"
+    with path.open() as rows:
+        return [row["term"] for row in csv.DictReader(rows) if row["kind"] == kind]
 
 
 def _watching(gate: str) -> list[Check]:
