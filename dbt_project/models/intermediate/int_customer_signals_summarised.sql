@@ -42,6 +42,18 @@ referrals as (
 
 ),
 
+returns as (
+
+    select * from {{ ref('stg_shop__returns') }}
+
+),
+
+return_reasons as (
+
+    select * from {{ ref('return_reasons') }}
+
+),
+
 purchases as (
 
     select * from {{ ref('int_customer_purchases_summarised') }}
@@ -119,6 +131,39 @@ service_use as (
 
 ),
 
+-- A return the shop caused (damaged, late, not as described) never counts against the
+-- customer; neither does a reason the seed does not know, so a new reason code cannot
+-- make anyone Toxic before someone has classified it.
+trailing_returns as (
+
+    select
+        returns.customer_id,
+        count(*) filter (where return_reasons.is_shop_fault) as shop_fault_returns_365d,
+        count(*) filter (where not return_reasons.is_shop_fault) as customer_fault_returns_365d
+
+    from returns
+    left join return_reasons on returns.return_reason = return_reasons.return_reason
+    where returns.returned_at >= {{ trailing_start_ts() }}
+    group by 1
+
+),
+
+-- What a customer writes to the helpdesk about: claims (complaints) against questions
+-- about the products (seed 004's Stu, who "is still important").
+trailing_tickets as (
+
+    select
+        customer_id,
+        count(*) filter (where is_complaint) as complaints_365d,
+        count(*) filter (where category = 'product' and not is_complaint)
+            as product_questions_365d
+
+    from tickets
+    where created_at >= {{ trailing_start_ts() }}
+    group by 1
+
+),
+
 ranked_surveys as (
 
     select
@@ -162,15 +207,35 @@ final as (
         coalesce(recent_tickets.recent_complaints, 0) as recent_complaints,
         coalesce(recent_tickets.recent_low_satisfaction, 0) as recent_low_satisfaction,
         coalesce(service_use.non_complaint_contacts_365d, 0) as non_complaint_contacts_365d,
+        coalesce(trailing_returns.shop_fault_returns_365d, 0) as shop_fault_returns_365d,
+        coalesce(trailing_returns.customer_fault_returns_365d, 0)
+            as customer_fault_returns_365d,
+        coalesce(trailing_tickets.complaints_365d, 0) as complaints_365d,
+        coalesce(trailing_tickets.product_questions_365d, 0) as product_questions_365d,
         latest_survey.latest_nps,
         latest_survey.latest_nps_at,
+        coalesce(
+            latest_survey.latest_nps <= thresholds.detractor_nps_max
+            and latest_survey.latest_nps_at
+            >= {{ as_of_ts() }} - make_interval(days => thresholds.frustrated_window_days),
+            false
+        ) as has_recent_detractor_score,
+        coalesce(
+            latest_survey.latest_nps >= thresholds.supporter_nps_min
+            and latest_survey.latest_nps_at
+            >= {{ as_of_ts() }} - make_interval(days => thresholds.engagement_window_days),
+            false
+        ) as has_recent_positive_score,
         coalesce(referred_buyers.referred_buyers, 0) as referred_buyers
 
     from customers
+    cross join thresholds
     left join abuse on customers.customer_id = abuse.customer_id
     left join fraud on customers.customer_id = fraud.customer_id
     left join recent_tickets on customers.customer_id = recent_tickets.customer_id
     left join service_use on customers.customer_id = service_use.customer_id
+    left join trailing_returns on customers.customer_id = trailing_returns.customer_id
+    left join trailing_tickets on customers.customer_id = trailing_tickets.customer_id
     left join latest_survey on customers.customer_id = latest_survey.customer_id
     left join referred_buyers on customers.customer_id = referred_buyers.customer_id
 

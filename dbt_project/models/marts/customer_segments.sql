@@ -30,9 +30,92 @@ signals as (
 
 ),
 
+heavy_use_daily as (
+
+    select * from {{ ref('int_customer_heavy_use_daily') }}
+
+),
+
+treatment_history as (
+
+    select * from {{ ref('treatment_history') }}
+
+),
+
+treatment_catalogue as (
+
+    select * from {{ ref('treatment_catalogue') }}
+
+),
+
+cost_drivers as (
+
+    select * from {{ ref('cost_drivers') }}
+
+),
+
 thresholds as (
 
     select * from {{ ref('segment_thresholds') }}
+
+),
+
+-- Seed 004: a Toxic customer is one "you have tried to reach out to". The first outreach
+-- delivered within outreach_memory_days (to either system) starts the trial.
+outreach as (
+
+    select
+        treatment_history.customer_id,
+        min(treatment_history.valid_from) as outreach_since
+
+    from treatment_history
+    inner join treatment_catalogue
+        on
+            treatment_history.treatment_code = treatment_catalogue.treatment_code
+            and treatment_catalogue.is_outreach
+    cross join thresholds
+    where
+        coalesce(treatment_history.valid_to, {{ as_of_date() }})
+        > {{ as_of_date() }} - thresholds.outreach_memory_days
+    group by 1
+
+),
+
+-- The heavy-use rates per day in the trailing window before the outreach and since it.
+outreach_response as (
+
+    select
+        outreach.customer_id,
+        outreach.outreach_since,
+        {{ as_of_date() }} - outreach.outreach_since as days_since_outreach,
+        coalesce(sum(heavy_use_daily.customer_fault_returns) filter (
+            where heavy_use_daily.activity_day < outreach.outreach_since
+        ), 0) as returns_before,
+        coalesce(sum(heavy_use_daily.customer_fault_returns) filter (
+            where heavy_use_daily.activity_day >= outreach.outreach_since
+        ), 0) as returns_since,
+        coalesce(sum(heavy_use_daily.ordinary_contacts) filter (
+            where heavy_use_daily.activity_day < outreach.outreach_since
+        ), 0) as contacts_before,
+        coalesce(sum(heavy_use_daily.ordinary_contacts) filter (
+            where heavy_use_daily.activity_day >= outreach.outreach_since
+        ), 0) as contacts_since
+
+    from outreach
+    left join heavy_use_daily
+        on
+            outreach.customer_id = heavy_use_daily.customer_id
+            and heavy_use_daily.activity_day
+            >= outreach.outreach_since - {{ var("trailing_days") }}
+            and heavy_use_daily.activity_day < {{ as_of_date() }}
+    group by 1, 2
+
+),
+
+return_processing as (
+
+    select rate from cost_drivers
+    where driver = 'return_processing'
 
 ),
 
@@ -44,23 +127,39 @@ joined as (
         value.first_purchase_day,
         value.frequency is not null as has_bought,
         value.purchase_days_365d,
-        value.gross_margin_lifetime,
         value.p_alive,
-        value.clv_365d,
-        value.net_clv_365d,
+        value.p_alive_lookback,
+        value.days_since_last_purchase,
+        value.expected_interpurchase_days,
+        value.net_value_365d,
+        value.value_rank_lookback,
         cost_to_serve.net_revenue_365d,
         cost_to_serve.cost_to_serve_365d,
         cost_to_serve.completed_orders_365d,
-        cost_to_serve.returns_365d,
         profitability.profit_365d,
         signals.abuse_reports,
         signals.abuse_reporting_agents,
         signals.fraud_chargebacks,
         signals.recent_complaints,
         signals.recent_low_satisfaction,
+        signals.has_recent_detractor_score,
+        signals.has_recent_positive_score,
         signals.non_complaint_contacts_365d,
+        signals.customer_fault_returns_365d,
+        signals.shop_fault_returns_365d,
+        signals.complaints_365d,
+        signals.product_questions_365d,
         signals.latest_nps,
         signals.referred_buyers,
+        outreach_response.outreach_since,
+        outreach_response.days_since_outreach,
+        outreach_response.returns_before,
+        outreach_response.returns_since,
+        outreach_response.contacts_before,
+        outreach_response.contacts_since,
+        -- A return the shop caused costs the shop, not the customer's account.
+        cost_to_serve.cost_to_serve_365d
+        - signals.shop_fault_returns_365d * return_processing.rate as attributable_cost_365d,
         value.first_purchase_day
         >= {{ as_of_date() }} - thresholds.new_customer_days as is_new,
         thresholds.*
@@ -70,6 +169,8 @@ joined as (
     inner join cost_to_serve on customers.customer_id = cost_to_serve.customer_id
     inner join profitability on customers.customer_id = profitability.customer_id
     inner join signals on customers.customer_id = signals.customer_id
+    left join outreach_response on customers.customer_id = outreach_response.customer_id
+    cross join return_processing
     cross join thresholds
 
 ),
@@ -84,27 +185,62 @@ rules as (
             and abuse_reporting_agents >= terrorist_abuse_agents_min
         )
         or fraud_chargebacks > 0 as is_hostile,
+        -- A detractor score is frustration too; one agent's single report does not
+        -- cancel it, only a pattern of abuse (or fraud) does.
+        (recent_complaints > 0 or recent_low_satisfaction > 0 or has_recent_detractor_score)
+        and not (
+            (
+                abuse_reports >= terrorist_abuse_reports_min
+                and abuse_reporting_agents >= terrorist_abuse_agents_min
+            )
+            or fraud_chargebacks > 0
+        ) as is_frustrated,
         has_bought
         and profit_365d < 0
-        and cost_to_serve_365d > net_revenue_365d as takes_more_than_gives,
-        returns_365d >= toxic_returns_min
-        and returns_365d >= toxic_return_rate_min * completed_orders_365d as returns_heavily,
+        and attributable_cost_365d > net_revenue_365d as takes_more_than_gives,
+        customer_fault_returns_365d >= toxic_returns_min
+        and customer_fault_returns_365d >= toxic_return_rate_min * completed_orders_365d
+            as returns_heavily,
         non_complaint_contacts_365d >= toxic_service_contacts_min as uses_service_heavily,
+        -- Seed 004's Stu: a recent passive or promoter score, or more questions about the
+        -- products than claims, is genuine interest.
+        has_recent_positive_score
+        or (product_questions_365d > 0 and product_questions_365d >= complaints_365d)
+            as is_engaged,
         purchase_days_365d >= client_purchase_days_min
-        and p_alive >= client_p_alive_min as buys_regularly,
-        (recent_complaints > 0 or recent_low_satisfaction > 0)
-        and abuse_reports = 0 as is_frustrated,
-        has_bought and p_alive < at_risk_p_alive_max as is_fading,
-        case
-            when has_bought
-                then percent_rank() over (partition by has_bought order by gross_margin_lifetime)
-        end as lifetime_margin_rank,
-        case
-            when has_bought and is_new
-                then percent_rank() over (partition by has_bought and is_new order by clv_365d)
-        end as new_customer_clv_rank
+        and p_alive >= client_p_alive_min as buys_regularly
 
     from joined
+
+),
+
+toxic_trial as (
+
+    select
+        *,
+        takes_more_than_gives
+        and (returns_heavily or uses_service_heavily)
+        and not is_frustrated
+        and not is_engaged
+        and not is_hostile as takes_without_engaging,
+        coalesce(days_since_outreach >= toxic_outreach_days, false) as outreach_was_tried,
+        -- Better means the heavy-use rate that qualified them fell by the configured share
+        -- since the outreach, against the trailing window before it.
+        coalesce(
+            (
+                returns_heavily
+                and returns_since * {{ var("trailing_days") }}
+                <= (1 - toxic_improvement_share) * returns_before * days_since_outreach
+            )
+            or (
+                uses_service_heavily
+                and contacts_since * {{ var("trailing_days") }}
+                <= (1 - toxic_improvement_share) * contacts_before * days_since_outreach
+            ),
+            false
+        ) as improved_since_outreach
+
+    from rules
 
 ),
 
@@ -114,7 +250,9 @@ classified as (
         *,
         case
             when is_hostile then 'Terrorist'
-            when takes_more_than_gives and (returns_heavily or uses_service_heavily) then 'Toxic'
+            when
+                takes_without_engaging and outreach_was_tried and not improved_since_outreach
+                then 'Toxic'
             when
                 purchase_days_365d > 0
                 and (latest_nps >= promoter_nps_min or referred_buyers > 0)
@@ -124,12 +262,24 @@ classified as (
             when has_bought then 'Customer'
             else 'Prospect'
         end as ladder_rung,
-        is_fading
-        and lifetime_margin_rank >= 1 - at_risk_value_share as is_at_risk,
-        coalesce(new_customer_clv_rank >= 1 - new_high_potential_share, false)
-            as is_new_high_potential
+        -- Valuable as they were some runs ago (today's value falls with P(alive)), and
+        -- falling away: P(alive) dropped, or they are well past their usual interval.
+        has_bought
+        and value_rank_lookback >= 1 - at_risk_value_share
+        and (
+            p_alive_lookback - p_alive >= at_risk_p_alive_drop
+            or days_since_last_purchase
+            > at_risk_overdue_multiple * expected_interpurchase_days
+        ) as is_at_risk,
+        case
+            when not has_bought or is_new
+                then percent_rank() over (
+                    partition by has_bought, not has_bought or is_new
+                    order by net_value_365d
+                )
+        end as early_value_rank
 
-    from rules
+    from toxic_trial
 
 ),
 
@@ -140,8 +290,9 @@ final as (
         case
             when ladder_rung = 'Terrorist' then 'ugly'
             when not has_bought or is_new then 'unproven'
-            when profit_365d < 0 and net_clv_365d < 0 then 'bad'
-            else 'good'
+            when ladder_rung = 'Toxic' or takes_without_engaging then 'bad'
+            when profit_365d >= 0 or net_value_365d >= 0 then 'good'
+            else 'bad'
         end as value_segment,
         case
             when ladder_rung = 'Terrorist' then 'hostile conduct (see the rung)'
@@ -151,16 +302,34 @@ final as (
                     'first purchase on %s, within %s days of D', first_purchase_day,
                     new_customer_days
                 )
-            when profit_365d < 0 and net_clv_365d < 0
+            when ladder_rung = 'Toxic' then 'takes more than they give after outreach (see the rung)'
+            when takes_without_engaging
                 then format(
-                    'trailing profit %s and predicted net CLV %s: unprofitable now and '
-                    'predicted to stay so', profit_365d, net_clv_365d
+                    'trailing profit %s; attributable cost-to-serve %s above net revenue %s '
+                    'with %s: outreach with alternatives comes first',
+                    profit_365d, attributable_cost_365d, net_revenue_365d,
+                    case
+                        when returns_heavily
+                            then format(
+                                '%s returns of their own on %s orders',
+                                customer_fault_returns_365d, completed_orders_365d
+                            )
+                        else format(
+                            '%s service contacts not about a complaint',
+                            non_complaint_contacts_365d
+                        )
+                    end
                 )
             when profit_365d >= 0
                 then format('trailing 365-day profit %s, not a loss', profit_365d)
+            when net_value_365d >= 0
+                then format(
+                    'trailing profit %s, but predicted net value %s is not a loss',
+                    profit_365d, net_value_365d
+                )
             else format(
-                'trailing profit %s, but predicted net CLV %s is not a loss', profit_365d,
-                net_clv_365d
+                'trailing profit %s and predicted net value %s: unprofitable now and '
+                'predicted to stay so', profit_365d, net_value_365d
             )
         end as value_segment_reason,
         ladder_rung,
@@ -190,19 +359,22 @@ final as (
             when 'Toxic'
                 then
                     format(
-                        'trailing profit %s; cost-to-serve %s above net revenue %s; %s',
-                        profit_365d, cost_to_serve_365d, net_revenue_365d,
+                        'outreach since %s (%s days) did not help: %s; trailing profit %s, '
+                        'attributable cost-to-serve %s above net revenue %s; not frustrated, '
+                        'no sign of engagement',
+                        outreach_since, days_since_outreach,
                         case
                             when returns_heavily
                                 then format(
-                                    '%s returns on %s orders', returns_365d,
-                                    completed_orders_365d
+                                    '%s returns of their own since, %s in the %s days before',
+                                    returns_since, returns_before, {{ var("trailing_days") }}
                                 )
                             else format(
-                                '%s service contacts not about a complaint',
-                                non_complaint_contacts_365d
+                                '%s ordinary service contacts since, %s in the %s days before',
+                                contacts_since, contacts_before, {{ var("trailing_days") }}
                             )
-                        end
+                        end,
+                        profit_365d, attributable_cost_365d, net_revenue_365d
                     )
             when 'Advocate'
                 then
@@ -238,29 +410,39 @@ final as (
         case
             when is_frustrated
                 then format(
-                    '%s complaint(s), %s low-satisfaction ticket(s) in %s days; '
-                    'no abuse', recent_complaints, recent_low_satisfaction,
-                    frustrated_window_days
+                    '%s complaint(s), %s low-satisfaction ticket(s) in %s days%s; '
+                    'no pattern of abuse', recent_complaints, recent_low_satisfaction,
+                    frustrated_window_days,
+                    case
+                        when has_recent_detractor_score
+                            then format('; detractor score %s', latest_nps)
+                        else ''
+                    end
                 )
         end as frustrated_reason,
         coalesce(is_at_risk, false) as is_at_risk,
         case
             when is_at_risk
                 then format(
-                    'lifetime margin %s in the top %s%% of buyers; P(alive) %s < %s',
-                    gross_margin_lifetime, round(100 * at_risk_value_share),
-                    round(cast(p_alive as numeric), 2), at_risk_p_alive_max
+                    'net value in the top %s%% at the lookback date; P(alive) %s then, %s now; '
+                    '%s days since the last purchase, %s expected between purchases',
+                    round(100 * at_risk_value_share),
+                    round(cast(p_alive_lookback as numeric), 2),
+                    round(cast(p_alive as numeric), 2), days_since_last_purchase,
+                    round(cast(expected_interpurchase_days as numeric))
                 )
         end as at_risk_reason,
-        is_new_high_potential,
+        coalesce(early_value_rank >= 1 - new_high_potential_share, false)
+            as is_new_high_potential,
         case
-            when is_new_high_potential
+            when early_value_rank >= 1 - new_high_potential_share
                 then format(
-                    'first purchase on %s; predicted CLV %s in the top %s%% of new '
-                    'customers', first_purchase_day, clv_365d,
-                    round(100 * new_high_potential_share)
+                    'predicted net value %s in the top %s%% of %s', net_value_365d,
+                    round(100 * new_high_potential_share),
+                    case when has_bought then 'new customers' else 'prospects' end
                 )
         end as new_high_potential_reason,
+        outreach_since,
         has_marketing_consent,
         {{ as_of_date() }} as as_of_date
 
