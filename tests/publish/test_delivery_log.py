@@ -134,3 +134,32 @@ def test_a_removal_of_a_treatment_delivered_before_the_log_has_no_code(world) ->
     publish(D, ["service_table"], warehouse_url=url)
     removed = {row[1]: row[4:6] for row in logged(url) if row[5] == "removal"}
     assert removed == {"C00000": (None, "removal"), "C00001": ("SELF_SERVICE_GUIDANCE", "removal")}
+
+
+def test_the_first_delivery_after_an_upgrade_logs_what_the_destination_holds(world) -> None:
+    """A warehouse that published before the log existed: the state, no log. The next
+    night logs the customers whose payload the table holds as delivered on the state's
+    date, and the others as tonight's changes."""
+    url, _, _ = world
+    write_lists(url, 20)
+    publish(D, ["service_table"], warehouse_url=url)
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from ops.publish_deliveries")
+    night = D + timedelta(days=1)
+    write_lists(url, 20, leave=2, review={"C00019"})
+    with psycopg.connect(url) as conn:
+        conn.execute("update marts.payload_service_profile set as_of_date = %s", (night,))
+    publish(night, ["service_table"], dry_run=True, warehouse_url=url)
+    assert logged(url) == []
+    publish(night, ["service_table"], warehouse_url=url)
+    log = {row[1]: (row[2], row[4], row[5]) for row in logged(url)}
+    assert log == {
+        "C00000": (night, None, "removal"),
+        "C00001": (night, None, "removal"),
+        "C00019": (night, "SELF_SERVICE_GUIDANCE", "upsert"),  # its tier changed
+        **{f"C{i:05d}": (D, "SELF_SERVICE_GUIDANCE", "upsert") for i in range(2, 19)},
+    }
+    # Adopted once: a rerun adds nothing.
+    before = logged(url)
+    publish(night, ["service_table"], warehouse_url=url)
+    assert logged(url) == before

@@ -9,7 +9,9 @@
 - `ops.publish_deliveries`: the outreach memory, per destination, customer and as-of
   date: the system, the treatment code upserted or removed, and the run. It is written
   with the state, in the same transaction, so the two never disagree;
-  `marts.treatment_history` is built from it.
+  `marts.treatment_history` is built from it. A warehouse that published before the
+  log existed has it seeded, on a destination's first delivery since, with what the
+  destination already holds (`adopt_holdings`).
 
 Their DDL is in `ladder.warehouse.migrations`.
 
@@ -138,6 +140,40 @@ def start_run(conn: psycopg.Connection, destination: str, as_of: date, changes: 
     ).fetchone()[0]
     conn.commit()
     return run_id
+
+
+def adopt_holdings(conn: psycopg.Connection, run_id: int, destination: str, lst: TreatmentList,
+                   as_of: date) -> int:  # fmt: skip
+    """The first delivery to a destination since the log exists, in a warehouse that
+    published before it: every customer the destination already holds tonight's payload
+    for (the same hash) is logged as an upsert of that payload's treatment on the date
+    the state records, so the outreach memory starts with what each system holds, not
+    empty. (Others are upserted or removed tonight and logged then; what a removed
+    customer held is unknown.) Returns the customers logged."""
+    if conn.execute(
+        "select exists (select 1 from ops.publish_deliveries where destination = %s)",
+        (destination,),
+    ).fetchone()[0]:
+        conn.commit()
+        return 0
+    adopted = conn.execute(
+        f"""
+        insert into ops.publish_deliveries
+            (destination, customer_id, as_of_date, system, treatment_code, action, run_id)
+        select
+            -- (a run of a later date that failed half-way may have left its date)
+            %(destination)s, state.customer_id, least(state.as_of_date, %(as_of)s),
+            %(system)s, desired.payload ->> 'treatment_code', 'upsert', %(run_id)s
+        from ops.publish_state as state
+        inner join ({lst.payload_sql}) as desired on state.customer_id = desired.customer_id
+        where
+            state.destination = %(destination)s
+            and state.payload_hash = md5(desired.payload::text)
+        """,
+        {"destination": destination, "as_of": as_of, "system": lst.system, "run_id": run_id},
+    ).rowcount
+    conn.commit()
+    return adopted
 
 
 def record_batch(conn: psycopg.Connection, run_id: int, destination: str, system: str,
