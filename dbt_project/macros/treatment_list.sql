@@ -1,7 +1,15 @@
 {#- Today's treatment list of one system (DESIGN §6): per customer, the rule of the seed
     treatment_rules with the lowest priority among those the customer meets, with a
     reason naming the rule, the rung and the segment. treatment_marketing and
-    treatment_service are this, for their system. -#}
+    treatment_service are this, for their system.
+
+    Programs are connected (seed contact_policy, docs/outreach.md), judged on what was
+    delivered before D (treatment_history, never the other list: treatment_service is
+    built from this macro too, and reading it here would be a cycle):
+    - a customer in a recovery window gets no promotional treatment, but their best
+      non-promotional match, or nothing;
+    - a customer whose held treatment was first delivered within the contact cap keeps
+      it instead of a different promotional match, if they may still receive it. -#}
 {% macro treatment_list(system) %}
 
 with
@@ -19,47 +27,96 @@ rules as (
 
 ),
 
--- Every rule a customer meets; an empty rung, segment or flag in a rule matches anyone.
+catalogue as (
+
+    select * from {{ ref('treatment_catalogue') }}
+
+),
+
+policy as (
+
+    select * from {{ ref('contact_policy') }}
+
+),
+
+history as (
+
+    select * from {{ ref('treatment_history') }}
+
+),
+
+-- In recovery at D: some system delivered its recovery treatment, and the window from
+-- its first delivery has not closed.
+in_recovery as (
+
+    select
+        history.customer_id,
+        max(history.valid_from) as recovery_since,
+        max(history.valid_from + policy.recovery_window_days) as recovery_until
+
+    from history
+    inner join policy
+        on
+            history.system = policy.system
+            and history.treatment_code = policy.recovery_treatment_code
+    where history.valid_from + policy.recovery_window_days > {{ as_of_date() }}
+    group by 1
+
+),
+
+-- What this system holds for the customer, first delivered within the contact cap.
+recent_delivery as (
+
+    select
+        history.customer_id,
+        history.treatment_code,
+        history.valid_from,
+        policy.contact_cap_days
+
+    from history
+    inner join policy on history.system = policy.system
+    where
+        history.system = '{{ system }}'
+        and history.is_current
+        and history.valid_from > {{ as_of_date() }} - policy.contact_cap_days
+
+),
+
+-- Every rule a customer meets; a promotional one is held back during recovery.
 matches as (
 
     select
         segments.customer_id,
-        segments.ladder_rung,
-        segments.value_segment,
-        segments.has_marketing_consent,
-        segments.ladder_rung_reason,
-        segments.value_segment_reason,
         rules.priority,
         rules.treatment_code,
         rules.channel,
         rules.offer,
         rules.service_tier,
         rules.flag,
-        rules.rationale
+        rules.rationale,
+        catalogue.is_promotional,
+        in_recovery.recovery_since,
+        in_recovery.recovery_until,
+        catalogue.is_promotional and in_recovery.customer_id is not null as is_held_back
 
     from segments
-    inner join rules
-        on
-            (rules.ladder_rung is null or segments.ladder_rung = rules.ladder_rung)
-            and (rules.value_segment is null or segments.value_segment = rules.value_segment)
-            and (
-                rules.flag is null
-                or (rules.flag = 'frustrated' and segments.is_frustrated)
-                or (rules.flag = 'at_risk' and segments.is_at_risk)
-                or (rules.flag = 'new_high_potential' and segments.is_new_high_potential)
-            )
-            -- Only the suppression rule (requires_consent false) reaches customers
-            -- without marketing consent; service rules never require it.
-            and (segments.has_marketing_consent or not rules.requires_consent)
+    inner join rules on {{ meets_rule('segments', 'rules') }}
+    inner join catalogue on rules.treatment_code = catalogue.treatment_code
+    left join in_recovery on segments.customer_id = in_recovery.customer_id
 
 ),
 
--- The highest-priority match (the lowest number) is today's treatment.
+-- The highest-priority match (the lowest number) not held back is today's.
 ranked as (
 
     select
         *,
-        row_number() over (partition by customer_id order by priority) as match_rank
+        row_number() over (
+            partition by customer_id order by is_held_back, priority
+        ) as match_rank,
+        min(case when is_held_back then priority end) over (
+            partition by customer_id
+        ) as first_held_back_priority
 
     from matches
 
@@ -68,35 +125,141 @@ ranked as (
 chosen as (
 
     select * from ranked
-    where match_rank = 1
+    where match_rank = 1 and not is_held_back
+
+),
+
+-- Today's match is a different promotion, but the held treatment is too recent to move.
+capped as (
+
+    select
+        chosen.customer_id,
+        chosen.treatment_code as waiting_code,
+        recent_delivery.treatment_code as held_code,
+        recent_delivery.valid_from as held_since,
+        recent_delivery.contact_cap_days
+
+    from chosen
+    inner join recent_delivery on chosen.customer_id = recent_delivery.customer_id
+    where chosen.is_promotional and chosen.treatment_code <> recent_delivery.treatment_code
+
+),
+
+-- The rule that keeps the held treatment: the best one of its code the customer meets,
+-- else the first of its code. Never one consent forbids, nor a promotion in recovery:
+-- then today's match goes out after all.
+kept as (
+
+    select distinct on (capped.customer_id)
+        capped.customer_id,
+        rules.priority,
+        rules.treatment_code,
+        rules.channel,
+        rules.offer,
+        rules.service_tier,
+        case when {{ meets_rule('segments', 'rules') }} then rules.flag end as flag,
+        rules.rationale,
+        format(
+            ' Kept by the contact cap: delivered since %s, less than %s days ago; %s waits.',
+            capped.held_since, capped.contact_cap_days, capped.waiting_code
+        ) as note
+
+    from capped
+    inner join segments on capped.customer_id = segments.customer_id
+    inner join rules on capped.held_code = rules.treatment_code
+    inner join catalogue on rules.treatment_code = catalogue.treatment_code
+    left join in_recovery on capped.customer_id = in_recovery.customer_id
+    where
+        (segments.has_marketing_consent or not rules.requires_consent)
+        and not (catalogue.is_promotional and in_recovery.customer_id is not null)
+    order by capped.customer_id, not {{ meets_rule('segments', 'rules') }}, rules.priority
+
+),
+
+decided as (
+
+    select
+        chosen.customer_id,
+        chosen.priority,
+        chosen.treatment_code,
+        chosen.channel,
+        chosen.offer,
+        chosen.service_tier,
+        chosen.flag,
+        chosen.rationale,
+        case
+            when chosen.first_held_back_priority < chosen.priority
+                then format(
+                    ' Promotions held back: service recovery since %s, until %s.',
+                    chosen.recovery_since, chosen.recovery_until
+                )
+            else ''
+        end as note
+
+    from chosen
+    left join kept on chosen.customer_id = kept.customer_id
+    where kept.customer_id is null
+
+    union all
+
+    select * from kept
 
 ),
 
 final as (
 
     select
-        customer_id,
-        treatment_code,
-        channel,
-        offer,
+        decided.customer_id,
+        decided.treatment_code,
+        decided.channel,
+        decided.offer,
         {%- if system == 'service' %}
-        service_tier,
+        decided.service_tier,
         {%- endif %}
-        priority as rule_priority,
+        decided.priority as rule_priority,
         format(
-            '%s Rung %s: %s. Segment %s: %s.%s', rationale, ladder_rung, ladder_rung_reason,
-            value_segment, value_segment_reason,
-            case when flag is not null then format(' Flag: %s.', flag) else '' end
+            '%s Rung %s: %s. Segment %s: %s.%s%s', decided.rationale, segments.ladder_rung,
+            segments.ladder_rung_reason, segments.value_segment,
+            segments.value_segment_reason,
+            case
+                when decided.flag is not null then format(' Flag: %s.', decided.flag)
+                else ''
+            end,
+            decided.note
         ) as reason,
-        ladder_rung,
-        value_segment,
-        has_marketing_consent,
+        segments.ladder_rung,
+        segments.value_segment,
+        segments.has_marketing_consent,
         {{ as_of_date() }} as as_of_date
 
-    from chosen
+    from decided
+    inner join segments on decided.customer_id = segments.customer_id
 
 )
 
 select * from final
 
 {% endmacro %}
+
+{#- A customer (`segments`) meets a rule (`rules`): an empty rung, segment or flag in the
+    rule matches anyone. Only the suppression rule (requires_consent false) reaches
+    customers without marketing consent; service rules never require it. -#}
+{% macro meets_rule(segments, rules) -%}
+    (
+        ({{ rules }}.ladder_rung is null or {{ segments }}.ladder_rung = {{ rules }}.ladder_rung)
+        and (
+            {{ rules }}.value_segment is null
+            or {{ segments }}.value_segment = {{ rules }}.value_segment
+        )
+        and (
+            {{ rules }}.flag is null
+            or ({{ rules }}.flag = 'frustrated' and {{ segments }}.is_frustrated)
+            or ({{ rules }}.flag = 'at_risk' and {{ segments }}.is_at_risk)
+            or (
+                {{ rules }}.flag = 'new_high_potential'
+                and {{ segments }}.is_new_high_potential
+            )
+        )
+        and ({{ segments }}.has_marketing_consent or not {{ rules }}.requires_consent)
+    )
+{%- endmacro %}

@@ -18,7 +18,8 @@ from ladder.warehouse.migrations import migrate
 
 D = date(2026, 1, 1)
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
-SELECT = ["segment_thresholds", "treatment_rules", "treatment_catalogue", "service_tiers",
+SELECT = ["segment_thresholds", "treatment_rules", "treatment_catalogue", "contact_policy",
+          "service_tiers",
           "cost_drivers", "stg_ops__marketing_suppression", "dim_customers",
           "customer_segments", "treatment_marketing", "treatment_service"]  # fmt: skip
 # That test recomputes consent from raw, which these stand-ins replace: it runs where raw

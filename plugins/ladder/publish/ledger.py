@@ -5,7 +5,13 @@
 - `ops.publish_runs`: one row per destination and run: the diff's size, what was sent,
   rejected and acknowledged, and how the run ended;
 - `ops.publish_rejects`: records a destination refused, with its reason. A rejected
-  payload is not sent again until it changes, so a bad record is not retried for ever.
+  payload is not sent again until it changes, so a bad record is not retried for ever;
+- `ops.publish_deliveries`: the outreach memory, per destination, customer and as-of
+  date: the system, the treatment code upserted or removed, and the run. It is written
+  with the state, in the same transaction, so the two never disagree;
+  `marts.treatment_history` is built from it. A warehouse that published before the
+  log existed has it seeded, on a destination's first delivery since, with what the
+  destination already holds (`adopt_holdings`).
 
 Their DDL is in `ladder.warehouse.migrations`.
 
@@ -24,6 +30,9 @@ import psycopg
 from ladder.errors import LadderError
 from ladder.publish.lists import TreatmentList
 
+# The delivery log's name for each action of a diff.
+LOGGED_ACTION = {"upsert": "upsert", "remove": "removal"}
+
 
 @dataclass
 class Change:
@@ -31,6 +40,9 @@ class Change:
     customer_id: str
     payload: str | None  # the JSON text sent
     payload_hash: str | None
+    # The code upserted, or removed: the last one logged for the customer, unknown (None)
+    # when it was delivered before the delivery log existed.
+    treatment_code: str | None = None
 
 
 @dataclass
@@ -63,7 +75,8 @@ def diff(conn: psycopg.Connection, destination: str, lst: TreatmentList,
          full_resync: bool) -> Diff:  # fmt: skip
     """What `destination` must change to hold today's list: every customer whose payload
     it does not hold (all of them on a full resync), and every customer it holds who left
-    the list. Payloads rejected before, unchanged since, are not sent again."""
+    the list. Payloads rejected before, unchanged since, are not sent again. A removal
+    carries the treatment code last delivered to the customer there, for the log."""
     rows = conn.execute(
         f"""
         with desired as (
@@ -80,7 +93,9 @@ def diff(conn: psycopg.Connection, destination: str, lst: TreatmentList,
             from ops.publish_rejects
             where destination = %(destination)s and action = 'upsert'
         )
-        select 'upsert', desired.customer_id, desired.payload::text, desired.payload_hash
+        select
+            'upsert', desired.customer_id, desired.payload::text, desired.payload_hash,
+            desired.payload ->> 'treatment_code'
         from desired
         left join delivered on desired.customer_id = delivered.customer_id
         where
@@ -91,17 +106,27 @@ def diff(conn: psycopg.Connection, destination: str, lst: TreatmentList,
                     and refused.payload_hash = desired.payload_hash
             )
         union all
-        select 'remove', delivered.customer_id, null, null
+        select 'remove', delivered.customer_id, null, null, last_delivery.treatment_code
         from delivered
         left join desired on delivered.customer_id = desired.customer_id
+        left join lateral (
+            select treatment_code
+            from ops.publish_deliveries
+            where
+                destination = %(destination)s
+                and customer_id = delivered.customer_id
+                and action = 'upsert'
+            order by as_of_date desc
+            limit 1
+        ) as last_delivery on true
         where desired.customer_id is null
         order by 1 desc, 2
         """,
         {"destination": destination, "full": full_resync},
     ).fetchall()
     result = Diff()
-    for action, customer, payload, payload_hash in rows:
-        change = Change(action, customer, payload, payload_hash)
+    for action, customer, payload, payload_hash, treatment_code in rows:
+        change = Change(action, customer, payload, payload_hash, treatment_code)
         (result.upserts if action == "upsert" else result.removals).append(change)
     return result
 
@@ -117,12 +142,48 @@ def start_run(conn: psycopg.Connection, destination: str, as_of: date, changes: 
     return run_id
 
 
-def record_batch(conn: psycopg.Connection, run_id: int, destination: str, as_of: date,
-                 batch: list[Change], rejected: dict[int, str]) -> None:  # fmt: skip
-    """A batch's answer: acknowledged records into the state, rejects into the log, in
-    one transaction."""
+def adopt_holdings(conn: psycopg.Connection, run_id: int, destination: str, lst: TreatmentList,
+                   as_of: date) -> int:  # fmt: skip
+    """The first delivery to a destination since the log exists, in a warehouse that
+    published before it: every customer the destination already holds tonight's payload
+    for (the same hash) is logged as an upsert of that payload's treatment on the date
+    the state records, so the outreach memory starts with what each system holds, not
+    empty. (Others are upserted or removed tonight and logged then; what a removed
+    customer held is unknown.) Returns the customers logged."""
+    if conn.execute(
+        "select exists (select 1 from ops.publish_deliveries where destination = %s)",
+        (destination,),
+    ).fetchone()[0]:
+        conn.commit()
+        return 0
+    adopted = conn.execute(
+        f"""
+        insert into ops.publish_deliveries
+            (destination, customer_id, as_of_date, system, treatment_code, action, run_id)
+        select
+            -- (a run of a later date that failed half-way may have left its date)
+            %(destination)s, state.customer_id, least(state.as_of_date, %(as_of)s),
+            %(system)s, desired.payload ->> 'treatment_code', 'upsert', %(run_id)s
+        from ops.publish_state as state
+        inner join ({lst.payload_sql}) as desired on state.customer_id = desired.customer_id
+        where
+            state.destination = %(destination)s
+            and state.payload_hash = md5(desired.payload::text)
+        """,
+        {"destination": destination, "as_of": as_of, "system": lst.system, "run_id": run_id},
+    ).rowcount
+    conn.commit()
+    return adopted
+
+
+def record_batch(conn: psycopg.Connection, run_id: int, destination: str, system: str,
+                 as_of: date, batch: list[Change], rejected: dict[int, str]) -> None:  # fmt: skip
+    """A batch's answer: acknowledged records into the state and the delivery log,
+    rejects into theirs, in one transaction."""
     accepted = [c for i, c in enumerate(batch) if i not in rejected]
     with conn.transaction():
+        if accepted:
+            log_deliveries(conn, run_id, destination, system, as_of, accepted)
         upserted = [c for c in accepted if c.action == "upsert"]
         if upserted:
             # One statement per batch (arrays, unnested in the server): a round trip per
@@ -172,6 +233,36 @@ def record_batch(conn: psycopg.Connection, run_id: int, destination: str, as_of:
             " batches = batches + 1 where run_id = %s",
             (len(accepted), len(rejected), run_id),
         )
+
+
+def log_deliveries(conn: psycopg.Connection, run_id: int, destination: str, system: str,
+                   as_of: date, accepted: list[Change]) -> None:  # fmt: skip
+    """One row per customer and night in `ops.publish_deliveries`. A rerun of the date
+    (a resync, or a list rebuilt for the same date) writes a row again only if what the
+    destination holds after it changed: the row says what the night left there."""
+    conn.execute(
+        """
+        insert into ops.publish_deliveries
+            (destination, customer_id, as_of_date, system, treatment_code, action, run_id)
+        select %s, customer_id, %s, %s, treatment_code, action, %s
+        from unnest(%b::text[], %b::text[], %b::text[])
+            as batch (customer_id, treatment_code, action)
+        on conflict (destination, customer_id, as_of_date) do update set
+            treatment_code = excluded.treatment_code, action = excluded.action,
+            run_id = excluded.run_id, recorded_at = now()
+        where (publish_deliveries.treatment_code, publish_deliveries.action)
+            is distinct from (excluded.treatment_code, excluded.action)
+        """,
+        (
+            destination,
+            as_of,
+            system,
+            run_id,
+            [c.customer_id for c in accepted],
+            [c.treatment_code for c in accepted],
+            [LOGGED_ACTION[c.action] for c in accepted],
+        ),
+    )
 
 
 def finish_run(conn: psycopg.Connection, run_id: int, status: str) -> None:

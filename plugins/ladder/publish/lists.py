@@ -32,6 +32,12 @@ class TreatmentList:
     model: str  # its payload model, in schema marts
 
     @property
+    def system(self) -> str:
+        """The system the list feeds (treatment_catalogue.system): every destination of
+        the list delivers to it, and the delivery log records it so."""
+        return self.name
+
+    @property
     def mart(self) -> str:
         return f"marts.{self.model}"
 

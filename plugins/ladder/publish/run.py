@@ -100,10 +100,11 @@ def _publish_list(name: str, as_of: date, dry_run: bool, full_resync: bool,
         run_id = ledger.start_run(conn, name, as_of, changes, dry_run, full_resync)
         sent = rejected = batches = 0
         if not dry_run:
+            ledger.adopt_holdings(conn, run_id, name, lst, as_of)
             destination = open_destination(name, as_of, warehouse_url)
             try:
                 for batch, refused in _answered_batches(destination, changes, max_batch):
-                    ledger.record_batch(conn, run_id, name, as_of, batch, refused)
+                    ledger.record_batch(conn, run_id, name, lst.system, as_of, batch, refused)
                     sent += len(batch) - len(refused)
                     rejected += len(refused)
                     batches += 1

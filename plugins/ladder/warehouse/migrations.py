@@ -176,6 +176,32 @@ WAREHOUSE = Track(
                 ' out of later nights'' training sets unless accepted (docs/quality-gates.md).';
             """,
         ),
+        Migration(
+            6,
+            "publish deliveries: what each destination was sent, per customer and night",
+            """
+            create table ops.publish_deliveries (
+                destination text not null,
+                customer_id text not null,
+                as_of_date date not null,
+                system text not null,
+                treatment_code text,
+                action text not null check (action in ('upsert', 'removal')),
+                run_id bigint not null references ops.publish_runs,
+                recorded_at timestamptz not null default now(),
+                primary key (destination, customer_id, as_of_date)
+            );
+            create index publish_deliveries_by_system
+                on ops.publish_deliveries (system, customer_id, as_of_date);
+            comment on table ops.publish_deliveries is
+                'Outreach memory (DESIGN §6): per destination, customer and as-of date, what'
+                ' the destination acknowledged: an upsert of a treatment or the removal of'
+                ' one (treatment_code: the code removed, null when it was delivered before'
+                ' this log existed). Written by the publish ledger in the transaction that'
+                ' updates ops.publish_state; a rerun of a date writes nothing twice.'
+                ' marts.treatment_history is built from it.';
+            """,
+        ),
     ),
 )
 
