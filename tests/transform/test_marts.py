@@ -10,18 +10,24 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pytest
+import yaml
 
+from ladder.clv.bgnbd import interpurchase_time, p_alive
 from ladder.clv.fit import fit_clv
-from ladder.clv.score import score
+from ladder.clv.score import discounted_horizon, score
 from ladder.clv.settings import annual_discount_rate
 from ladder.clv.summary import CustomerSummary, summarise
 from ladder.clv.transactions import Transactions
 from ladder.demo.load import append_day
 from ladder.demo.run import HelpdeskSandbox
+from ladder.transform import DBT_PROJECT
 from tests.conftest import TOKEN, connect, free_port
 from tests.transform.conftest import AS_OF, MARTS, build, extract_into, mart_checksums, seed_rates
 
 CENT = Decimal("0.01")
+LOOKBACK_DAYS = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())["vars"][
+    "clv_lookback_days"
+]
 
 
 def frame(conn: psycopg.Connection, query: str, *params) -> pd.DataFrame:
@@ -174,7 +180,8 @@ def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
         stored = _stored_fit(conn, as_of)
         scored = frame(
             conn,
-            "select customer_id, p_alive, expected_purchases_365d, clv_365d"
+            "select customer_id, p_alive, expected_purchases_365d, clv_365d,"
+            " expected_interpurchase_days, p_alive_lookback"
             " from clv.customer_scores where as_of_date = %s",
             as_of,
         ).set_index("customer_id")
@@ -186,6 +193,20 @@ def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
     np.testing.assert_allclose(scored.expected_purchases_365d, expected.expected_purchases,
                                rtol=1e-6)  # fmt: skip
     np.testing.assert_allclose(scored.clv_365d, expected.clv, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        scored.expected_interpurchase_days,
+        interpurchase_time(fit.bgnbd.params, summary.frequency, summary.T),
+        rtol=1e-6,
+    )
+    # P(alive) as of L, with D's fit, is the model applied to the orders before L.
+    then = _independent_summary(warehouse, as_of - timedelta(days=LOOKBACK_DAYS))
+    lookback = scored.p_alive_lookback
+    assert set(lookback.dropna().index) == set(then.customer_id)
+    np.testing.assert_allclose(
+        lookback.loc[list(then.customer_id)],
+        p_alive(fit.bgnbd.params, then.frequency, then.recency, then.T),
+        rtol=1e-6,
+    )
     return summary.size
 
 
@@ -195,17 +216,24 @@ def test_clv_predictions_are_the_model_fitted_on_the_orders_before_d(built, ware
         value = frame(
             conn,
             "select v.customer_id, v.frequency, v.p_alive, v.clv_365d, v.net_clv_365d,"
-            " v.expected_cost_per_purchase, s.clv_365d as clv_raw, s.discounted_purchases_365d"
+            " v.expected_cost_per_purchase, s.clv_365d as clv_raw, s.discounted_purchases_365d,"
+            " c.service_phone_cost_365d + c.service_email_cost_365d + c.service_chat_cost_365d"
+            " + c.service_self_service_cost_365d as service_cost_365d"
             " from marts.customer_value as v"
+            " join marts.customer_cost_to_serve as c on c.customer_id = v.customer_id"
             " left join clv.customer_scores as s"
             " on s.customer_id = v.customer_id and s.as_of_date = v.as_of_date",
         )
     assert buyers > 1000
     buying = value[value.frequency.notna()]
     assert len(buying) == buyers and value[value.frequency.isna()].p_alive.isna().all()
-    # Net CLV = CLV less the discounted expected cost of the predicted purchases, in cents.
-    net = buying.clv_raw - buying.expected_cost_per_purchase.astype(float) * (
-        buying.discounted_purchases_365d
+    # Net CLV = CLV less the discounted expected cost of the predicted purchases, less
+    # the trailing service cost per day over the discounted horizon times P(alive), in cents.
+    service_days = buying.p_alive * discounted_horizon(365, "D", annual_discount_rate())
+    net = (
+        buying.clv_raw
+        - buying.expected_cost_per_purchase.astype(float) * buying.discounted_purchases_365d
+        - buying.service_cost_365d.astype(float) / 365 * service_days
     )
     np.testing.assert_allclose(buying.net_clv_365d.astype(float), net, atol=0.005 + 1e-9)
     np.testing.assert_allclose(buying.clv_365d.astype(float), buying.clv_raw, atol=0.005 + 1e-9)

@@ -62,6 +62,7 @@ SCORE_COLUMNS = (
     "expected_interpurchase_days",
     "p_alive_lookback",
     "discounted_purchases_lookback_365d",
+    "discounted_alive_days_lookback_365d",
     "clv_lookback_365d",
 )
 SUMMARY_COLUMNS = ("frequency", "recency_days", "tenure_days", "mean_repeat_margin")
@@ -160,7 +161,12 @@ def score_clv(as_of: date, warehouse_url: str | None = None) -> ScoringRun:
                 interpurchase_time(bgnbd, summary.frequency, summary.T),
                 *(
                     _spread(values, summaries.lookback_at, summary.size)
-                    for values in (then.p_alive, then.discounted_purchases, then.clv)
+                    for values in (
+                        then.p_alive,
+                        then.discounted_purchases,
+                        then.p_alive * days,
+                        then.clv,
+                    )
                 ),
             ],
             names=list(SCORE_COLUMNS),

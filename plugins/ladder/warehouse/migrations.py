@@ -185,6 +185,7 @@ WAREHOUSE = Track(
                 add column expected_interpurchase_days double precision,
                 add column p_alive_lookback double precision,
                 add column discounted_purchases_lookback_365d double precision,
+                add column discounted_alive_days_lookback_365d double precision,
                 add column clv_lookback_365d double precision;
             create table clv.early_model_runs (
                 as_of_date date not null,
