@@ -146,9 +146,10 @@ def test_margin_cost_and_profit_match_an_independent_computation(built, warehous
         assert differs.empty, f"{column} differs for {len(differs)} customers:\n{differs.head()}"
 
 
-def _independent_summary(warehouse, as_of: date) -> CustomerSummary:
+def _independent_summary(warehouse, as_of: date, until: date | None = None) -> CustomerSummary:
     """The CLV model's input for D, from the source systems through `ladder clv`'s own
-    summary code (not dbt's SQL)."""
+    summary code (not dbt's SQL); with `until`, the purchases known at D summarised as
+    of that earlier date (the lookback summary)."""
     completed, _ = _completed_orders(warehouse, as_of)
     days = completed.ordered_at.dt.tz_convert("UTC").dt.floor("D")
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
@@ -157,7 +158,7 @@ def _independent_summary(warehouse, as_of: date) -> CustomerSummary:
         day=((days - epoch).dt.days).to_numpy(dtype="int64"),
         amount=completed.margin.astype(float).to_numpy(),
     )
-    return summarise(transactions, as_of, "D")
+    return summarise(transactions, until or as_of, "D")
 
 
 def _stored_fit(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
@@ -199,7 +200,7 @@ def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
         rtol=1e-6,
     )
     # P(alive) as of L, with D's fit, is the model applied to the orders before L.
-    then = _independent_summary(warehouse, as_of - timedelta(days=LOOKBACK_DAYS))
+    then = _independent_summary(warehouse, as_of, as_of - timedelta(days=LOOKBACK_DAYS))
     lookback = scored.p_alive_lookback
     assert set(lookback.dropna().index) == set(then.customer_id)
     np.testing.assert_allclose(
