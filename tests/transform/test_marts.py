@@ -13,9 +13,17 @@ import pytest
 import yaml
 
 from ladder.clv.bgnbd import interpurchase_time, p_alive
+from ladder.clv.early import (
+    BASES,
+    CATEGORICAL,
+    NUMERIC,
+    basis_rows,
+    fit,
+    read_features,
+)
 from ladder.clv.fit import fit_clv
 from ladder.clv.score import discounted_horizon, score
-from ladder.clv.settings import annual_discount_rate
+from ladder.clv.settings import annual_discount_rate, early_model_settings
 from ladder.clv.summary import CustomerSummary, summarise
 from ladder.clv.transactions import Transactions
 from ladder.demo.load import append_day
@@ -301,3 +309,45 @@ def test_a_build_for_d_after_later_data_arrived_gives_the_same_marts(built, ware
     assert later > 0
     build(built, AS_OF)
     assert mart_checksums(built.url) == before
+
+
+def test_the_early_model_values_prospects_and_new_customers(built) -> None:
+    """score_clv fitted the early model on who was new or a prospect at L = D - 365 and
+    their profit since, and stored its predictions for who is so at D; customer_value
+    takes them as those customers' value, and net CLV for every other buyer."""
+    with psycopg.connect(built.url) as conn:
+        features = read_features(conn, AS_OF)
+        runs = frame(conn, "select * from clv.early_model_runs where as_of_date = %s", AS_OF)
+        stored = frame(
+            conn,
+            "select customer_id, basis, predicted_profit_365d from clv.early_scores"
+            " where as_of_date = %s",
+            AS_OF,
+        ).set_index("customer_id")
+        value = frame(
+            conn,
+            "select customer_id, net_value_365d, value_source, value_tier, net_clv_365d,"
+            " early_value_365d, purchase_days_lifetime from marts.customer_value",
+        ).set_index("customer_id")
+    _, penalty = early_model_settings()
+    assert sorted(runs.basis) == sorted(BASES) and runs.fitted.all()
+    for basis in BASES:
+        training = basis_rows(features, "training_basis", basis, at_window_start=True)
+        targets = basis_rows(features, "basis", basis, at_window_start=False)
+        assert len(training) == runs.set_index("basis").training_customers[basis] > 100
+        model = fit(training, NUMERIC[basis], CATEGORICAL[basis], penalty)
+        ours = stored[stored.basis == basis].loc[targets.customer_id]
+        np.testing.assert_allclose(ours.predicted_profit_365d, model.predict(targets), rtol=1e-9)
+    prospects = value[value.purchase_days_lifetime == 0]
+    assert (prospects.value_source == "early_sign_up").all() and len(prospects) > 100
+    early = value[value.value_source.str.startswith("early")]
+    assert set(early.index) == set(stored.index)
+    assert (early.net_value_365d == early.early_value_365d).all()
+    buyers = value[value.value_source == "clv"]
+    assert (buyers.net_value_365d == buyers.net_clv_365d).all() and len(buyers) > 1000
+    # Tiers by rank over everyone, highest value first.
+    tiers = value.sort_values("net_value_365d", ascending=False).value_tier
+    assert tiers.iloc[: len(value) // 100].eq("top_1").all() and tiers.iloc[-1] == "rest"
+    assert value.value_tier.value_counts()["top_5"] == round(0.05 * len(value)) - round(
+        0.01 * len(value)
+    )

@@ -146,8 +146,8 @@ def score_early(conn: psycopg.Connection, as_of: date, discount_factor: float) -
     features = read_features(conn, as_of)
     scored = []
     for basis in BASES:
-        training = _rows(features, "training_basis", basis, at_window_start=True)
-        targets = _rows(features, "basis", basis, at_window_start=False)
+        training = basis_rows(features, "training_basis", basis, at_window_start=True)
+        targets = basis_rows(features, "basis", basis, at_window_start=False)
         model, r_squared, message = _try_fit(basis, training, min_rows, penalty)
         scoring, since = (model, as_of) if model is not None else _last_good(conn, as_of, basis)
         if scoring is None:
@@ -188,7 +188,7 @@ def read_features(conn: psycopg.Connection, as_of: date) -> pd.DataFrame:
     return pd.read_csv(buffer, dtype={name: object for name in text})
 
 
-def _rows(
+def basis_rows(
     features: pd.DataFrame, column: str, basis: str, *, at_window_start: bool
 ) -> pd.DataFrame:
     """The rows of one basis, with the numeric features as the model reads them."""
