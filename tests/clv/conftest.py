@@ -82,4 +82,5 @@ def write_early_features(url: str, as_of: date, rows: pd.DataFrame | None = None
         columns = [*rows.columns, "as_of_date"]
         with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
             for row in rows.itertuples(index=False):
-                copy.write_row([None if pd.isna(v) else v for v in row] + [as_of])
+                values = [None if pd.isna(v) else getattr(v, "item", lambda v=v: v)() for v in row]
+                copy.write_row([*values, as_of])
