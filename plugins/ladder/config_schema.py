@@ -92,8 +92,14 @@ class Transform(Section):
     execution_mode: Literal["watcher", "local"]
 
 
+class EarlyModel(Section):
+    min_training_customers: Annotated[int, Field(ge=2)]
+    ridge_penalty: Annotated[float, Field(ge=0)]
+
+
 class Clv(Section):
     annual_discount_rate: Annotated[float, Field(ge=0, lt=10)]
+    early_model: EarlyModel
 
 
 class Anomalies(Section):

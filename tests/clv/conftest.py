@@ -54,3 +54,33 @@ def summary_of(x, t_x, T, mean_margin) -> CustomerSummary:
     """A summary straight from arrays, as the nightly run may build one from SQL."""
     x, t_x, T, m = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T, mean_margin))
     return CustomerSummary(np.arange(x.size).astype(str).astype(object), x, t_x, T, m)
+
+
+# int_customer_early_features as dbt builds it (the columns ladder.clv.early reads).
+EARLY_FEATURES_DDL = """
+    create table intermediate.int_customer_early_features (
+        customer_id varchar, basis text, training_basis text, country varchar,
+        acquisition_channel varchar, first_purchase_day date, first_basket_margin numeric,
+        first_basket_discount_share numeric, first_shipping_method varchar,
+        days_to_first_purchase integer, days_known integer,
+        days_known_at_window_start integer, window_profit numeric, as_of_date date
+    )
+"""
+
+
+def write_early_features(url: str, as_of: date, rows: pd.DataFrame | None = None) -> None:
+    """What dbt's int_customer_early_features holds for D: `rows` (its columns but
+    as_of_date), or nothing."""
+    import psycopg
+
+    table = "intermediate.int_customer_early_features"
+    with psycopg.connect(url) as conn:
+        conn.execute(f"create schema if not exists intermediate; drop table if exists {table}")
+        conn.execute(EARLY_FEATURES_DDL)
+        if rows is None:
+            return
+        columns = [*rows.columns, "as_of_date"]
+        with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+            for row in rows.itertuples(index=False):
+                values = [None if pd.isna(v) else getattr(v, "item", lambda v=v: v)() for v in row]
+                copy.write_row([*values, as_of])

@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import psycopg
 import pytest
 
@@ -18,11 +19,11 @@ from ladder.clv.bgnbd import BgNbdParams
 from ladder.clv.fit import fit_clv
 from ladder.clv.gamma_gamma import GammaGammaParams
 from ladder.clv.nightly import SUMMARY, score_clv
-from ladder.clv.score import score
+from ladder.clv.score import discounted_horizon, score
 from ladder.clv.settings import annual_discount_rate
 from ladder.clv.summary import CustomerSummary
 from ladder.errors import LadderError
-from tests.clv.conftest import summary_of
+from tests.clv.conftest import summary_of, write_early_features
 
 D1, D2, D3 = date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)
 CHECKED = "as_of_date, model, parameters, log_likelihood, customers, fitted_customers, "
@@ -36,20 +37,41 @@ def url(warehouse) -> str:
     return warehouse.url(database)
 
 
-def write_summary(url: str, as_of: date, summary: CustomerSummary) -> None:
-    """What dbt's int_customer_purchases_summarised holds for D (the columns score_clv reads)."""
-    whole = (summary.frequency.astype(int), summary.recency.astype(int), summary.T.astype(int))
-    margin = [None if x == 0 else m for x, m in zip(*whole[:1], summary.mean_margin, strict=True)]
-    rows = zip(summary.customer_id, *whole, margin, strict=True)
+def _rows(summary: CustomerSummary) -> list[tuple]:
+    """x, t_x, T and the mean repeat margin (null without a repeat) per customer."""
+    return [
+        (int(x), int(t_x), int(T), None if x == 0 else float(m))
+        for x, t_x, T, m in zip(
+            summary.frequency, summary.recency, summary.T, summary.mean_margin, strict=True
+        )
+    ]
+
+
+def write_summary(
+    url: str, as_of: date, summary: CustomerSummary, lookback: CustomerSummary | None = None
+) -> None:
+    """What dbt's int_customer_purchases_summarised holds for D (the columns score_clv
+    reads). `lookback` is the summary at L of the customers who had bought by then (none
+    without it). The early model's features table is left empty."""
+    then = {}
+    if lookback is not None:
+        then = dict(zip(lookback.customer_id, _rows(lookback), strict=True))
+    rows = [
+        (customer, *now, *then.get(customer, (None,) * 4))
+        for customer, now in zip(summary.customer_id, _rows(summary), strict=True)
+    ]
     with psycopg.connect(url) as conn:
         conn.execute(f"create schema if not exists intermediate; drop table if exists {SUMMARY}")
         conn.execute(
             f"create table {SUMMARY} (customer_id varchar, frequency bigint, recency_days int,"
-            " tenure_days int, mean_repeat_margin numeric, as_of_date date)"
+            " tenure_days int, mean_repeat_margin numeric, frequency_lookback bigint,"
+            " recency_days_lookback int, tenure_days_lookback int,"
+            " mean_repeat_margin_lookback numeric, as_of_date date)"
         )
         with conn.cursor().copy(f"copy {SUMMARY} from stdin") as copy:
             for row in rows:
                 copy.write_row((*row, as_of))
+    write_early_features(url, as_of)
 
 
 def runs(url: str) -> list[tuple]:
@@ -112,6 +134,60 @@ def test_records_the_fit_and_scores_every_buyer(url, cdnow_days) -> None:
          expected.expected_margin, expected.clv)
     ):  # fmt: skip
         np.testing.assert_allclose(got[:, column], values, rtol=1e-9)
+
+
+def test_scores_the_lookback_summary_with_the_same_fit(url, cdnow_days) -> None:
+    """P(alive) and CLV as of L come from D's parameters applied to the summary at L;
+    buyers who had not bought by L get none. The service-cost weight and the time between
+    purchases come from the same fit."""
+    summary = daily(cdnow_days)
+    quiet = summary.recency <= summary.T - 30  # no purchase in the last 30 days: L = D - 30
+    then = summary_of(*(a[quiet] for a in (
+        summary.frequency, summary.recency, summary.T - 30, summary.mean_margin)))  # fmt: skip
+    then = CustomerSummary(summary.customer_id[quiet], then.frequency, then.recency, then.T,
+                           then.mean_margin)  # fmt: skip
+    write_summary(url, D1, summary, then)
+    score_clv(D1, url)
+
+    fit = fit_clv(summary)
+    bg, gg = fit.bgnbd.params, fit.gamma_gamma.params
+    rate = annual_discount_rate()
+    now, earlier = score(summary, bg, gg, 365, "D", rate), score(then, bg, gg, 365, "D", rate)
+    with psycopg.connect(url) as conn:
+        stored = (
+            pd.DataFrame(
+                conn.execute(
+                    "select customer_id, p_alive_lookback, clv_lookback_365d,"
+                    " discounted_purchases_lookback_365d, discounted_alive_days_365d,"
+                    " discounted_alive_days_lookback_365d, expected_interpurchase_days"
+                    " from clv.customer_scores where as_of_date = %s",
+                    (D1,),
+                ).fetchall(),
+                columns=["id", "p_then", "clv_then", "purchases_then", "days", "days_then", "gap"],
+            )
+            .set_index("id")
+            .loc[list(summary.customer_id)]
+        )
+    assert 0 < quiet.sum() < summary.size
+    assert stored.p_then.isna().to_numpy().tolist() == (~quiet).tolist()
+    known = stored[quiet]
+    np.testing.assert_allclose(known.p_then, earlier.p_alive, rtol=1e-9)
+    np.testing.assert_allclose(known.clv_then, earlier.clv, rtol=1e-9)
+    np.testing.assert_allclose(known.purchases_then, earlier.discounted_purchases, rtol=1e-9)
+    horizon = discounted_horizon(365, "D", rate)
+    assert 365 / 1.1 < horizon < 365
+    np.testing.assert_allclose(stored.days, now.p_alive * horizon, rtol=1e-9)
+    np.testing.assert_allclose(known.days_then, earlier.p_alive * horizon, rtol=1e-9)
+    np.testing.assert_allclose(stored.gap, (bg.alpha + summary.T) / (bg.r + summary.frequency),
+                               rtol=1e-9)  # fmt: skip
+    # A quiet buyer's P(alive) only falls with time.
+    assert (
+        known.p_then.to_numpy()
+        >= stored.loc[quiet]
+        .index.map(dict(zip(summary.customer_id, now.p_alive, strict=True)))
+        .to_numpy()
+        - 1e-12
+    ).all()
 
 
 def test_a_rerun_replaces_its_own_date_and_leaves_the_others(url, cdnow_days) -> None:

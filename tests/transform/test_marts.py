@@ -10,18 +10,32 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pytest
+import yaml
 
+from ladder.clv.bgnbd import interpurchase_time, p_alive
+from ladder.clv.early import (
+    BASES,
+    CATEGORICAL,
+    NUMERIC,
+    basis_rows,
+    fit,
+    read_features,
+)
 from ladder.clv.fit import fit_clv
-from ladder.clv.score import score
-from ladder.clv.settings import annual_discount_rate
+from ladder.clv.score import discounted_horizon, score
+from ladder.clv.settings import annual_discount_rate, early_model_settings
 from ladder.clv.summary import CustomerSummary, summarise
 from ladder.clv.transactions import Transactions
 from ladder.demo.load import append_day
 from ladder.demo.run import HelpdeskSandbox
+from ladder.transform import DBT_PROJECT
 from tests.conftest import TOKEN, connect, free_port
 from tests.transform.conftest import AS_OF, MARTS, build, extract_into, mart_checksums, seed_rates
 
 CENT = Decimal("0.01")
+LOOKBACK_DAYS = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())["vars"][
+    "clv_lookback_days"
+]
 
 
 def frame(conn: psycopg.Connection, query: str, *params) -> pd.DataFrame:
@@ -140,9 +154,10 @@ def test_margin_cost_and_profit_match_an_independent_computation(built, warehous
         assert differs.empty, f"{column} differs for {len(differs)} customers:\n{differs.head()}"
 
 
-def _independent_summary(warehouse, as_of: date) -> CustomerSummary:
+def _independent_summary(warehouse, as_of: date, until: date | None = None) -> CustomerSummary:
     """The CLV model's input for D, from the source systems through `ladder clv`'s own
-    summary code (not dbt's SQL)."""
+    summary code (not dbt's SQL); with `until`, the purchases known at D summarised as
+    of that earlier date (the lookback summary)."""
     completed, _ = _completed_orders(warehouse, as_of)
     days = completed.ordered_at.dt.tz_convert("UTC").dt.floor("D")
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
@@ -151,7 +166,7 @@ def _independent_summary(warehouse, as_of: date) -> CustomerSummary:
         day=((days - epoch).dt.days).to_numpy(dtype="int64"),
         amount=completed.margin.astype(float).to_numpy(),
     )
-    return summarise(transactions, as_of, "D")
+    return summarise(transactions, until or as_of, "D")
 
 
 def _stored_fit(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
@@ -174,7 +189,8 @@ def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
         stored = _stored_fit(conn, as_of)
         scored = frame(
             conn,
-            "select customer_id, p_alive, expected_purchases_365d, clv_365d"
+            "select customer_id, p_alive, expected_purchases_365d, clv_365d,"
+            " expected_interpurchase_days, p_alive_lookback"
             " from clv.customer_scores where as_of_date = %s",
             as_of,
         ).set_index("customer_id")
@@ -186,6 +202,20 @@ def assert_predictions_match(url: str, warehouse, as_of: date) -> int:
     np.testing.assert_allclose(scored.expected_purchases_365d, expected.expected_purchases,
                                rtol=1e-6)  # fmt: skip
     np.testing.assert_allclose(scored.clv_365d, expected.clv, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        scored.expected_interpurchase_days,
+        interpurchase_time(fit.bgnbd.params, summary.frequency, summary.T),
+        rtol=1e-6,
+    )
+    # P(alive) as of L, with D's fit, is the model applied to the orders before L.
+    then = _independent_summary(warehouse, as_of, as_of - timedelta(days=LOOKBACK_DAYS))
+    lookback = scored.p_alive_lookback
+    assert set(lookback.dropna().index) == set(then.customer_id)
+    np.testing.assert_allclose(
+        lookback.loc[list(then.customer_id)],
+        p_alive(fit.bgnbd.params, then.frequency, then.recency, then.T),
+        rtol=1e-6,
+    )
     return summary.size
 
 
@@ -195,17 +225,24 @@ def test_clv_predictions_are_the_model_fitted_on_the_orders_before_d(built, ware
         value = frame(
             conn,
             "select v.customer_id, v.frequency, v.p_alive, v.clv_365d, v.net_clv_365d,"
-            " v.expected_cost_per_purchase, s.clv_365d as clv_raw, s.discounted_purchases_365d"
+            " v.expected_cost_per_purchase, s.clv_365d as clv_raw, s.discounted_purchases_365d,"
+            " c.service_phone_cost_365d + c.service_email_cost_365d + c.service_chat_cost_365d"
+            " + c.service_self_service_cost_365d as service_cost_365d"
             " from marts.customer_value as v"
+            " join marts.customer_cost_to_serve as c on c.customer_id = v.customer_id"
             " left join clv.customer_scores as s"
             " on s.customer_id = v.customer_id and s.as_of_date = v.as_of_date",
         )
     assert buyers > 1000
     buying = value[value.frequency.notna()]
     assert len(buying) == buyers and value[value.frequency.isna()].p_alive.isna().all()
-    # Net CLV = CLV less the discounted expected cost of the predicted purchases, in cents.
-    net = buying.clv_raw - buying.expected_cost_per_purchase.astype(float) * (
-        buying.discounted_purchases_365d
+    # Net CLV = CLV less the discounted expected cost of the predicted purchases, less
+    # the trailing service cost per day over the discounted horizon times P(alive), in cents.
+    service_days = buying.p_alive * discounted_horizon(365, "D", annual_discount_rate())
+    net = (
+        buying.clv_raw
+        - buying.expected_cost_per_purchase.astype(float) * buying.discounted_purchases_365d
+        - buying.service_cost_365d.astype(float) / 365 * service_days
     )
     np.testing.assert_allclose(buying.net_clv_365d.astype(float), net, atol=0.005 + 1e-9)
     np.testing.assert_allclose(buying.clv_365d.astype(float), buying.clv_raw, atol=0.005 + 1e-9)
@@ -272,3 +309,45 @@ def test_a_build_for_d_after_later_data_arrived_gives_the_same_marts(built, ware
     assert later > 0
     build(built, AS_OF)
     assert mart_checksums(built.url) == before
+
+
+def test_the_early_model_values_prospects_and_new_customers(built) -> None:
+    """score_clv fitted the early model on who was new or a prospect at L = D - 365 and
+    their profit since, and stored its predictions for who is so at D; customer_value
+    takes them as those customers' value, and net CLV for every other buyer."""
+    with psycopg.connect(built.url) as conn:
+        features = read_features(conn, AS_OF)
+        runs = frame(conn, "select * from clv.early_model_runs where as_of_date = %s", AS_OF)
+        stored = frame(
+            conn,
+            "select customer_id, basis, predicted_profit_365d from clv.early_scores"
+            " where as_of_date = %s",
+            AS_OF,
+        ).set_index("customer_id")
+        value = frame(
+            conn,
+            "select customer_id, net_value_365d, value_source, value_tier, net_clv_365d,"
+            " early_value_365d, purchase_days_lifetime from marts.customer_value",
+        ).set_index("customer_id")
+    _, penalty = early_model_settings()
+    assert sorted(runs.basis) == sorted(BASES) and runs.fitted.all()
+    for basis in BASES:
+        training = basis_rows(features, "training_basis", basis, at_window_start=True)
+        targets = basis_rows(features, "basis", basis, at_window_start=False)
+        assert len(training) == runs.set_index("basis").training_customers[basis] > 100
+        model = fit(training, NUMERIC[basis], CATEGORICAL[basis], penalty)
+        ours = stored[stored.basis == basis].loc[targets.customer_id]
+        np.testing.assert_allclose(ours.predicted_profit_365d, model.predict(targets), rtol=1e-9)
+    prospects = value[value.purchase_days_lifetime == 0]
+    assert (prospects.value_source == "early_sign_up").all() and len(prospects) > 100
+    early = value[value.value_source.str.startswith("early")]
+    assert set(early.index) == set(stored.index)
+    assert (early.net_value_365d == early.early_value_365d).all()
+    buyers = value[value.value_source == "clv"]
+    assert (buyers.net_value_365d == buyers.net_clv_365d).all() and len(buyers) > 1000
+    # Tiers by rank over everyone, highest value first.
+    tiers = value.sort_values("net_value_365d", ascending=False).value_tier
+    assert tiers.iloc[: len(value) // 100].eq("top_1").all() and tiers.iloc[-1] == "rest"
+    assert value.value_tier.value_counts()["top_5"] == round(0.05 * len(value)) - round(
+        0.01 * len(value)
+    )

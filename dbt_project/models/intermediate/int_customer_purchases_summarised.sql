@@ -19,7 +19,9 @@ purchase_days as (
         sum(net_revenue) as day_revenue,
         sum(gross_margin) as day_margin,
         -- D and the window start are midnights UTC, so a day is wholly in or out.
-        order_day >= cast({{ trailing_start_ts() }} as date) as is_recent
+        order_day >= cast({{ trailing_start_ts() }} as date) as is_recent,
+        -- The purchase history as it stood at D - clv_lookback_days, for P(alive) then.
+        order_day < {{ as_of_date() }} - {{ var('clv_lookback_days') }} as is_before_lookback
 
     from orders
     group by 1, 2
@@ -57,6 +59,16 @@ summarised as (
         -- T runs to the last observed day, D - 1, as in Fader-Hardie's data and `ladder clv`.
         {{ as_of_date() }} - 1 - min(order_day) as tenure_days,
         avg(day_margin) filter (where purchase_number > 1) as mean_repeat_margin,
+        -- The same summary as of the lookback date L = D - clv_lookback_days (null when
+        -- the first purchase is on or after L): score_clv scores it with tonight's fit.
+        nullif(count(*) filter (where is_before_lookback), 0) - 1 as frequency_lookback,
+        max(order_day) filter (where is_before_lookback)
+        - min(order_day) filter (where is_before_lookback) as recency_days_lookback,
+        {{ as_of_date() }} - {{ var('clv_lookback_days') }} - 1
+        - min(order_day) filter (where is_before_lookback) as tenure_days_lookback,
+        avg(day_margin) filter (
+            where purchase_number > 1 and is_before_lookback
+        ) as mean_repeat_margin_lookback,
         -- score_clv checks this, so it never fits on a summary built for another date.
         {{ as_of_date() }} as as_of_date
 

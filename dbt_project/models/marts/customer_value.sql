@@ -24,6 +24,23 @@ scores as (
 
 ),
 
+early_scores as (
+
+    select * from {{ ref('stg_clv__early_scores') }}
+
+),
+
+value_tiers as (
+
+    select
+        value_tier,
+        top_share,
+        coalesce(lag(top_share) over (order by top_share), 0) as below_share
+
+    from {{ ref('value_tiers') }}
+
+),
+
 -- A future purchase is expected to cost what this customer's purchases cost lately:
 -- trailing purchase costs per trailing purchase day, or over the lifetime when the
 -- customer has not bought in the trailing window.
@@ -42,6 +59,113 @@ cost_per_purchase as (
 
     from purchases
     inner join activities on purchases.customer_id = activities.customer_id
+
+),
+
+-- Service contacts come with the relationship, not with each purchase: the customer's
+-- trailing service cost per day, expected to go on while they are alive. P(alive) and
+-- the discounting are score_clv's (discounted_alive_days_365d: P(alive) × the horizon's
+-- days, each month discounted from its end, as the purchases are).
+service_rate as (
+
+    select
+        customer_id,
+        (activities.cost_to_serve_365d - activities.purchase_cost_365d)
+        / {{ var('trailing_days') }} as service_cost_per_day
+
+    from activities
+
+),
+
+predicted as (
+
+    select
+        customers.customer_id,
+        purchases.last_purchase_day,
+        scores.p_alive,
+        scores.p_alive_lookback,
+        scores.expected_interpurchase_days,
+        round(
+            cast(service_rate.service_cost_per_day * scores.discounted_alive_days_365d as numeric),
+            2
+        ) as expected_service_cost_365d,
+        scores.clv_365d
+        - cost_per_purchase.expected_cost_per_purchase * scores.discounted_purchases_365d
+        - service_rate.service_cost_per_day * scores.discounted_alive_days_365d
+            as net_clv_365d,
+        scores.clv_lookback_365d
+        - cost_per_purchase.expected_cost_per_purchase
+        * scores.discounted_purchases_lookback_365d
+        - service_rate.service_cost_per_day * scores.discounted_alive_days_lookback_365d
+            as net_clv_lookback_365d,
+        early_scores.value_365d as early_value_365d,
+        early_scores.basis as early_basis
+
+    from customers
+    left join purchases on customers.customer_id = purchases.customer_id
+    left join scores on customers.customer_id = scores.customer_id
+    left join cost_per_purchase on customers.customer_id = cost_per_purchase.customer_id
+    left join service_rate on customers.customer_id = service_rate.customer_id
+    left join early_scores on customers.customer_id = early_scores.customer_id
+
+),
+
+-- One value column for everyone: the early model where it scored the customer (a
+-- prospect, or a new customer with one purchase day), net CLV for the other buyers.
+valued as (
+
+    select
+        *,
+        round(cast(coalesce(early_value_365d, net_clv_365d) as numeric), 2) as net_value_365d,
+        case
+            when early_basis is not null then 'early_' || early_basis
+            when net_clv_365d is not null then 'clv'
+        end as value_source,
+        -- As of L the early model has no prediction: buyers then are valued by net CLV.
+        round(cast(net_clv_lookback_365d as numeric), 2) as net_value_lookback_365d
+
+    from predicted
+
+),
+
+ranked as (
+
+    select
+        customer_id,
+        case when net_value_365d is not null then
+            cast(row_number() over (order by net_value_365d desc nulls last, customer_id)
+                as numeric)
+            / count(*) over ()
+        end as value_rank_share,
+        case when net_value_lookback_365d is not null then
+            cast(row_number() over (
+                order by net_value_lookback_365d desc nulls last, customer_id
+            ) as numeric)
+            / count(*) over ()
+        end as value_rank_share_lookback
+
+    from valued
+
+),
+
+-- The last tier (top_share 1) takes everyone the other cuts leave, the unvalued too.
+tiered as (
+
+    select
+        ranked.customer_id,
+        coalesce(now_tier.value_tier, last_tier.value_tier) as value_tier,
+        coalesce(then_tier.value_tier, last_tier.value_tier) as value_tier_lookback
+
+    from ranked
+    cross join (select value_tier from value_tiers where top_share = 1) as last_tier
+    left join value_tiers as now_tier
+        on
+            ranked.value_rank_share > now_tier.below_share
+            and ranked.value_rank_share <= now_tier.top_share
+    left join value_tiers as then_tier
+        on
+            ranked.value_rank_share_lookback > then_tier.below_share
+            and ranked.value_rank_share_lookback <= then_tier.top_share
 
 ),
 
@@ -69,20 +193,25 @@ final as (
             as expected_margin_per_purchase,
         cost_per_purchase.expected_cost_per_purchase,
         round(cast(scores.clv_365d as numeric), 2) as clv_365d,
-        round(
-            cast(
-                scores.clv_365d
-                - cost_per_purchase.expected_cost_per_purchase * scores.discounted_purchases_365d
-                as numeric
-            ),
-            2
-        ) as net_clv_365d,
+        valued.expected_service_cost_365d,
+        round(cast(valued.net_clv_365d as numeric), 2) as net_clv_365d,
+        valued.net_value_365d,
+        cast(valued.value_source as varchar) as value_source,
+        cast(tiered.value_tier as varchar) as value_tier,
+        round(cast(valued.early_value_365d as numeric), 2) as early_value_365d,
+        valued.p_alive_lookback,
+        valued.net_value_lookback_365d,
+        cast(tiered.value_tier_lookback as varchar) as value_tier_lookback,
+        valued.expected_interpurchase_days,
+        {{ as_of_date() }} - valued.last_purchase_day as days_since_last_purchase,
         {{ as_of_date() }} as as_of_date
 
     from customers
     left join purchases on customers.customer_id = purchases.customer_id
     left join scores on customers.customer_id = scores.customer_id
     left join cost_per_purchase on customers.customer_id = cost_per_purchase.customer_id
+    inner join valued on customers.customer_id = valued.customer_id
+    inner join tiered on customers.customer_id = tiered.customer_id
 
 )
 

@@ -170,6 +170,13 @@ def p_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) 
     return np.where(x > 0, np.exp(-np.logaddexp(0.0, log_odds_dead)), 1.0)
 
 
+def interpurchase_time(params: BgNbdParams, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """The expected time between purchases while alive, 1 / E[lambda | x, T]: the
+    purchase rate's posterior given x purchases in T is Gamma(r + x, alpha + T) (FHL
+    section 5), so its mean is (r + x) / (alpha + T)."""
+    return (params.alpha + T) / (params.r + x)
+
+
 def expected_purchases(
     params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:

@@ -7,7 +7,14 @@ are untouched):
 
 - `clv.model_runs`: one row per model and D, with tonight's estimates, whether they
   converged, and which run's parameters scored D;
-- `clv.customer_scores`: one row per buyer and D.
+- `clv.customer_scores`: one row per buyer and D. Besides the 365-day predictions it
+  holds P(alive) times the discounted horizon (what a service cost per day is worth,
+  for net CLV), the expected time between purchases while alive, and the buyer's
+  P(alive) and CLV as of the lookback date L = D - clv_lookback_days (a dbt var),
+  computed with tonight's parameters from the summary as it stood at L: one night can
+  then see P(alive) fall without an earlier run;
+- `clv.early_model_runs` and `clv.early_scores`: the early identification model
+  (`ladder.clv.early`), fitted and applied in the same step.
 
 A model whose fit fails or does not converge tonight scores D with its latest converged
 parameters from a date before D (`used_fallback`, `parameters_from`), so a backfill
@@ -28,10 +35,11 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ladder.clv.bgnbd import BgNbdParams
+from ladder.clv.bgnbd import BgNbdParams, interpurchase_time
+from ladder.clv.early import EarlyRun, EarlyScored, score_early, write_early
 from ladder.clv.fit import ClvFit, fit_clv
 from ladder.clv.gamma_gamma import GammaGammaParams
-from ladder.clv.score import score
+from ladder.clv.score import discounted_horizon, score
 from ladder.clv.settings import annual_discount_rate
 from ladder.clv.summary import CustomerSummary
 from ladder.errors import LadderError
@@ -50,7 +58,24 @@ SCORE_COLUMNS = (
     "discounted_purchases_365d",
     "expected_margin_per_purchase",
     "clv_365d",
+    "discounted_alive_days_365d",
+    "expected_interpurchase_days",
+    "p_alive_lookback",
+    "discounted_purchases_lookback_365d",
+    "discounted_alive_days_lookback_365d",
+    "clv_lookback_365d",
 )
+SUMMARY_COLUMNS = ("frequency", "recency_days", "tenure_days", "mean_repeat_margin")
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """D's purchase summary and, for the buyers who had bought before L, the summary as
+    it stood at L (`lookback_at` indexes those buyers in `now`)."""
+
+    now: CustomerSummary
+    lookback: CustomerSummary
+    lookback_at: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,7 @@ class ScoringRun:
     runs: tuple[ModelRun, ...]
     customers: int
     total_clv: float
+    early: tuple[EarlyRun, ...]
 
     @property
     def used_fallback(self) -> bool:
@@ -98,6 +124,7 @@ class ScoringRun:
             + (" (with fallback parameters)" if self.used_fallback else "")
         ]
         lines += [f"  {run.describe(self.as_of)}" for run in self.runs]
+        lines += [f"  {run.describe(self.as_of)}" for run in self.early]
         return "\n".join(lines)
 
 
@@ -110,19 +137,17 @@ def score_clv(as_of: date, warehouse_url: str | None = None) -> ScoringRun:
     rate = annual_discount_rate()
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        summary = read_summary(conn, as_of)
+        summaries = read_summary(conn, as_of)
+        summary = summaries.now
         fit, failure = _try_fit(summary)
         runs = _model_runs(conn, as_of, summary, fit, failure)
         for run in runs:
             (log.warning if run.used_fallback else log.info)(run.describe(as_of))
-        scores = score(
-            summary,
-            BgNbdParams(**runs[0].scoring_parameters),
-            GammaGammaParams(**runs[1].scoring_parameters),
-            HORIZON_DAYS,
-            "D",
-            rate,
-        )
+        bgnbd = BgNbdParams(**runs[0].scoring_parameters)
+        gamma_gamma = GammaGammaParams(**runs[1].scoring_parameters)
+        scores = score(summary, bgnbd, gamma_gamma, HORIZON_DAYS, "D", rate)
+        then = score(summaries.lookback, bgnbd, gamma_gamma, HORIZON_DAYS, "D", rate)
+        days = discounted_horizon(HORIZON_DAYS, "D", rate)
         table = pa.table(
             [
                 pa.array(np.full(summary.size, np.datetime64(as_of, "D"))),
@@ -132,15 +157,37 @@ def score_clv(as_of: date, warehouse_url: str | None = None) -> ScoringRun:
                 scores.discounted_purchases,
                 scores.expected_margin,
                 scores.clv,
+                scores.p_alive * days,
+                interpurchase_time(bgnbd, summary.frequency, summary.T),
+                *(
+                    _spread(values, summaries.lookback_at, summary.size)
+                    for values in (
+                        then.p_alive,
+                        then.discounted_purchases,
+                        then.p_alive * days,
+                        then.clv,
+                    )
+                ),
             ],
             names=list(SCORE_COLUMNS),
         )
-        _replace(conn, as_of, runs, table)
-    return ScoringRun(as_of, runs, summary.size, float(np.sum(scores.clv)))
+        early = score_early(conn, as_of, days / HORIZON_DAYS)
+        _replace(conn, as_of, runs, table, early)
+    return ScoringRun(
+        as_of, runs, summary.size, float(np.sum(scores.clv)), tuple(e.run for e in early)
+    )
 
 
-def read_summary(conn: psycopg.Connection, as_of: date) -> CustomerSummary:
-    """D's purchase summary from the warehouse; refuses a summary built for another date."""
+def _spread(values: np.ndarray, at: np.ndarray, size: int) -> pa.Array:
+    """The lookback scores on D's rows, null for buyers who had not bought before L."""
+    full = np.full(size, np.nan)
+    full[at] = values
+    return pa.array(full, from_pandas=True)
+
+
+def read_summary(conn: psycopg.Connection, as_of: date) -> Summaries:
+    """D's purchase summary, and L's, from the warehouse; refuses a summary built for
+    another date."""
     try:
         built_for = conn.execute(f"select distinct as_of_date from {SUMMARY}").fetchall()
     except psycopg.errors.UndefinedTable:
@@ -154,28 +201,36 @@ def read_summary(conn: psycopg.Connection, as_of: date) -> CustomerSummary:
             f"{SUMMARY} was built for {dates}, not for {as_of}: build the transform stage "
             f"for {as_of} first (`ladder transform --as-of {as_of}`)"
         )
+    columns = ", ".join(
+        f"{name}{suffix}::float8"
+        if name != "mean_repeat_margin"
+        else f"coalesce({name}{suffix}, 0)::float8"
+        for suffix in ("", "_lookback")
+        for name in SUMMARY_COLUMNS
+    )
     query = f"""
         copy (
-            select customer_id, frequency::float8, recency_days::float8, tenure_days::float8,
-                coalesce(mean_repeat_margin, 0)::float8
-            from {SUMMARY} order by customer_id
+            select customer_id, {columns} from {SUMMARY} order by customer_id
         ) to stdout (format csv)
     """
     buffer = io.BytesIO()
     with conn.cursor().copy(query) as copy:
         for block in copy:
             buffer.write(block)
-    names = ["customer_id", "frequency", "recency", "T", "mean_margin"]
+    fields = ["frequency", "recency", "T", "mean_margin"]
+    names = ["customer_id", *fields, *(f"{name}_lookback" for name in fields)]
     types = {"customer_id": pa.string(), **{name: pa.float64() for name in names[1:]}}
     table = pacsv.read_csv(
         io.BytesIO(buffer.getvalue()),
         read_options=pacsv.ReadOptions(column_names=names),
         convert_options=pacsv.ConvertOptions(column_types=types),
     )
-    return CustomerSummary(
-        customer_id=table["customer_id"].to_numpy(zero_copy_only=False),
-        **{name: table[name].to_numpy() for name in names[1:]},
-    )
+    ids = table["customer_id"].to_numpy(zero_copy_only=False)
+    now = CustomerSummary(ids, *(table[name].to_numpy() for name in fields))
+    then = [table[f"{name}_lookback"].to_numpy(zero_copy_only=False) for name in fields]
+    (at,) = np.nonzero(np.isfinite(then[0]))
+    lookback = CustomerSummary(ids[at], *(values[at] for values in then))
+    return Summaries(now, lookback, at)
 
 
 def _try_fit(summary: CustomerSummary) -> tuple[ClvFit | None, str]:
@@ -248,9 +303,13 @@ def _model_run(
 
 
 def _replace(
-    conn: psycopg.Connection, as_of: date, runs: tuple[ModelRun, ...], scores: pa.Table
+    conn: psycopg.Connection,
+    as_of: date,
+    runs: tuple[ModelRun, ...],
+    scores: pa.Table,
+    early: list[EarlyScored],
 ) -> None:
-    """D's runs and scores in place of the old ones, in one transaction."""
+    """D's runs and scores, CLV and early, in place of the old ones, in one transaction."""
     fitted_at = datetime.now().astimezone()
     csv = io.BytesIO()
     pacsv.write_csv(scores, csv, pacsv.WriteOptions(include_header=False))
@@ -281,6 +340,7 @@ def _replace(
             statement = f"copy clv.customer_scores ({columns}) from stdin (format csv)"
             with cursor.copy(statement) as copy:
                 copy.write(csv.getbuffer())
+        write_early(conn, as_of, early, fitted_at)
 
 
 def _json(params: dict[str, float] | None) -> str | None:

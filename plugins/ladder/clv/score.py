@@ -51,6 +51,15 @@ def discount_steps(horizon: float, time_unit: TimeUnit) -> np.ndarray:
     return horizon * np.arange(1, steps + 1) / steps
 
 
+def discounted_horizon(horizon: float, time_unit: TimeUnit, annual_discount_rate: float) -> float:
+    """The horizon's length with each step discounted from its end as `score` discounts
+    purchases: what a cost accruing evenly at one unit per period is worth today."""
+    ends = discount_steps(horizon, time_unit)
+    years = ends * DAYS_PER_UNIT[time_unit] / DAYS_PER_YEAR
+    lengths = np.diff(ends, prepend=0.0)
+    return float(np.sum(lengths * (1.0 + annual_discount_rate) ** -years))
+
+
 def score(
     summary: CustomerSummary,
     bgnbd: BgNbdParams,

@@ -15,3 +15,10 @@ def annual_discount_rate() -> float:
             f"to 10 (0.1 is 10 % a year), got {rate!r}"
         )
     return float(rate)
+
+
+def early_model_settings() -> tuple[int, float]:
+    """`clv.early_model`: (min_training_customers, ridge_penalty); config_schema has
+    checked both when the file was loaded."""
+    early = config.section("clv")["early_model"]
+    return int(early["min_training_customers"]), float(early["ridge_penalty"])

@@ -202,6 +202,41 @@ WAREHOUSE = Track(
                 ' marts.treatment_history is built from it.';
             """,
         ),
+        Migration(
+            7,
+            "clv: lookback scores, service-cost horizon, early identification model",
+            """
+            alter table clv.customer_scores
+                add column discounted_alive_days_365d double precision,
+                add column expected_interpurchase_days double precision,
+                add column p_alive_lookback double precision,
+                add column discounted_purchases_lookback_365d double precision,
+                add column discounted_alive_days_lookback_365d double precision,
+                add column clv_lookback_365d double precision;
+            create table clv.early_model_runs (
+                as_of_date date not null,
+                basis text not null,
+                coefficients jsonb,
+                training_customers bigint not null,
+                r_squared double precision,
+                fitted boolean not null,
+                message text not null,
+                used_fallback boolean not null,
+                coefficients_from date,
+                scored_customers bigint not null,
+                fitted_at timestamptz not null,
+                primary key (as_of_date, basis)
+            );
+            create table clv.early_scores (
+                as_of_date date not null,
+                customer_id text not null,
+                basis text not null,
+                predicted_profit_365d double precision not null,
+                value_365d double precision not null,
+                primary key (as_of_date, customer_id)
+            );
+            """,
+        ),
     ),
 )
 
