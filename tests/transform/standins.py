@@ -19,7 +19,7 @@ from ladder.warehouse.migrations import migrate
 D = date(2026, 1, 1)
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
 SELECT = ["segment_thresholds", "treatment_rules", "treatment_catalogue", "contact_policy",
-          "service_tiers",
+          "service_tiers", "value_tiers",
           "cost_drivers", "stg_ops__marketing_suppression", "dim_customers",
           "customer_segments", "treatment_marketing", "treatment_service"]  # fmt: skip
 # That test recomputes consent from raw, which these stand-ins replace: it runs where raw
@@ -57,7 +57,10 @@ def random_mix(rng: np.random.Generator, n: int) -> dict[str, pd.DataFrame]:
         "days_since_last_purchase": np.where(bought, rng.integers(1, 700, n), None),
         "expected_interpurchase_days": np.where(bought, rng.gamma(2, 60, n), None),
         "net_value_365d": np.round(rng.normal(10, 60, n), 2),
-        "value_rank_lookback": np.where(bought, rng.random(n), None),
+        "value_tier": rng.choice(["top_1", "top_10", "top_25", "top_50", "rest"], n),
+        "value_tier_lookback": np.where(
+            bought, rng.choice(["top_1", "top_10", "top_25", "top_50", "rest"], n), None
+        ),
     })  # fmt: skip
     revenue = np.where(bought, np.round(rng.gamma(1, 200, n), 2), 0)
     cost = np.round(rng.gamma(1, 60, n), 2)
@@ -96,6 +99,7 @@ def random_mix(rng: np.random.Generator, n: int) -> dict[str, pd.DataFrame]:
     history = pd.DataFrame({
         "customer_id": ids, "system": "service", "treatment_code": "SELF_SERVICE_GUIDANCE",
         "valid_from": [D - timedelta(days=int(d)) for d in since], "valid_to": None,
+        "is_current": True,
     })[outreach]  # fmt: skip
     daily = [
         (customer, D - timedelta(days=int(day)), 1, int(rng.integers(0, 2)))
@@ -174,7 +178,7 @@ def sql_type(column: pd.Series) -> str:
         return "timestamptz"
     if isinstance(value, date):
         return "date"
-    if column.name.startswith(("p_alive", "value_rank", "expected_interpurchase")):
+    if column.name.startswith(("p_alive", "expected_interpurchase")):
         return "double precision"
     if isinstance(value, (float, np.floating)):
         return "numeric"

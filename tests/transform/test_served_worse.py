@@ -4,7 +4,8 @@ worse.
 Each customer of a random mix gets two twins whose only change is economic: one became
 unprofitable (a loss, costs above revenue, a negative predicted value), the other took
 more than they give and stayed so after an outreach (heavy returns of their own, an
-outreach delivered 60 days ago, no improvement since). dbt builds the segments and both
+outreach delivered 60 days ago, no improvement since). The unprofitable twin has no
+outreach behind it, whatever its original had. dbt builds the segments and both
 lists for all three, and each twin's service is compared with what the service tiers
 promise at the standard level: the standing, the first-response time and the open
 contact channels never fall below it, and a strictly transactional treatment
@@ -49,12 +50,15 @@ def with_twins(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     orders = cost.completed_orders_365d
     signals.loc[toxic, "customer_fault_returns_365d"] = np.maximum(2, orders[toxic])
     outreached = ids[toxic]
+    # Unprofitable alone: no outreach behind them, so nothing but the loss tells them apart.
     history = twins["marts.treatment_history"]
-    history = history[~history.customer_id.isin(outreached)]
+    history = history[
+        ~history.customer_id.isin(outreached) & ~history.customer_id.str.endswith(UNPROFITABLE)
+    ]
     twins["marts.treatment_history"] = pd.concat([history, pd.DataFrame({
         "customer_id": outreached, "system": "service",
         "treatment_code": "SELF_SERVICE_GUIDANCE", "valid_from": D - timedelta(days=60),
-        "valid_to": None,
+        "valid_to": None, "is_current": True,
     })], ignore_index=True)  # fmt: skip
     daily = twins["intermediate.int_customer_heavy_use_daily"]
     steady = pd.DataFrame([

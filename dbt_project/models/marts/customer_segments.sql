@@ -54,6 +54,12 @@ cost_drivers as (
 
 ),
 
+value_tiers as (
+
+    select * from {{ ref('value_tiers') }}
+
+),
+
 thresholds as (
 
     select * from {{ ref('segment_thresholds') }}
@@ -132,7 +138,8 @@ joined as (
         value.days_since_last_purchase,
         value.expected_interpurchase_days,
         value.net_value_365d,
-        value.value_rank_lookback,
+        value.value_tier_lookback,
+        lookback_tier.top_share <= at_risk_tier.top_share as was_valuable,
         cost_to_serve.net_revenue_365d,
         cost_to_serve.cost_to_serve_365d,
         cost_to_serve.completed_orders_365d,
@@ -172,6 +179,9 @@ joined as (
     left join outreach_response on customers.customer_id = outreach_response.customer_id
     cross join return_processing
     cross join thresholds
+    inner join value_tiers as at_risk_tier
+        on thresholds.at_risk_value_tier = at_risk_tier.value_tier
+    left join value_tiers as lookback_tier on value.value_tier_lookback = lookback_tier.value_tier
 
 ),
 
@@ -265,7 +275,7 @@ classified as (
         -- Valuable as they were some runs ago (today's value falls with P(alive)), and
         -- falling away: P(alive) dropped, or they are well past their usual interval.
         has_bought
-        and value_rank_lookback >= 1 - at_risk_value_share
+        and was_valuable
         and (
             p_alive_lookback - p_alive >= at_risk_p_alive_drop
             or days_since_last_purchase
@@ -424,9 +434,9 @@ final as (
         case
             when is_at_risk
                 then format(
-                    'net value in the top %s%% at the lookback date; P(alive) %s then, %s now; '
+                    'net value tier %s at the lookback date; P(alive) %s then, %s now; '
                     '%s days since the last purchase, %s expected between purchases',
-                    round(100 * at_risk_value_share),
+                    value_tier_lookback,
                     round(cast(p_alive_lookback as numeric), 2),
                     round(cast(p_alive as numeric), 2), days_since_last_purchase,
                     round(cast(expected_interpurchase_days as numeric))
