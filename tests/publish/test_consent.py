@@ -27,7 +27,7 @@ from ladder.transform.stages import INDIRECT_SELECTION
 from tests.publish.conftest import held, sandbox
 from tests.publish.consent_nights import AS_OF, D, consent_world, drop, night
 from tests.publish.vocabulary import assert_destinations_clean
-from tests.transform.test_treatment_invariants import (
+from tests.transform.standins import (
     EXCLUDE,
     MIDNIGHT,
     SELECT,
@@ -35,7 +35,7 @@ from tests.transform.test_treatment_invariants import (
     random_mix,
     write,
 )
-from tests.transform.test_treatment_invariants import D as MIX_D
+from tests.transform.standins import D as MIX_D
 
 __all__ = ["consent_world"]
 

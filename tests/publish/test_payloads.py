@@ -23,7 +23,7 @@ from ladder.transform import run_dbt
 from tests.publish.conftest import sandbox
 from tests.publish.test_publish import customer_reasons
 from tests.publish.vocabulary import assert_destinations_clean
-from tests.transform.test_treatment_invariants import (
+from tests.transform.standins import (
     EXCLUDE,
     MIDNIGHT,
     SELECT,

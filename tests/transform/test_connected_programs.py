@@ -1,5 +1,5 @@
 """Outreach memory and connected programs (DESIGN §6), on a random customer mix built by
-dbt with the project's own tests (as in test_treatment_invariants), and a delivery log
+dbt with the project's own tests (the stand-ins of tests/transform/standins.py), and a delivery log
 written as `ladder publish` writes it:
 
 - marts.treatment_history versions what each system held, night by night, from the
@@ -22,7 +22,7 @@ import pytest
 from ladder import config
 from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
-from tests.transform.test_treatment_invariants import (
+from tests.transform.standins import (
     EXCLUDE,
     SELECT,
     D,
