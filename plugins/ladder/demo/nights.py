@@ -30,6 +30,7 @@ import psycopg
 
 from ladder import config, mode
 from ladder.errors import LadderError
+from ladder.transform.dbt import DbtSession
 
 # A night's stages in the order they run, as the CSV's columns and the report's rows.
 STAGES = ("append_day", "extract", "validate_raw", "transform", "score_clv",
@@ -68,10 +69,17 @@ class _Stopwatch:
             self.night.seconds[stage] = time.perf_counter() - began
 
 
-def run_night(as_of: date, warehouse_url: str, *, ignore_gate_failures: bool = False) -> Night:
+def run_night(
+    as_of: date,
+    warehouse_url: str,
+    *,
+    ignore_gate_failures: bool = False,
+    dbt: DbtSession | None = None,
+) -> Night:
     """One night as of D: the day before D appended to the demo company, then the nightly
     run's stages. Raises GateFailed when a gate fails, unless `ignore_gate_failures`
-    (then the failure is in the returned night and the night goes on)."""
+    (then the failure is in the returned night and the night goes on). Nights in a row
+    should share one `dbt` session: it parses the project once, not twice a night."""
     from ladder.clv.nightly import score_clv
     from ladder.demo.load import append_day
     from ladder.extract.helpdesk import extract_helpdesk
@@ -101,14 +109,15 @@ def run_night(as_of: date, warehouse_url: str, *, ignore_gate_failures: bool = F
     with stage("validate_raw"):
         gate("raw")
     with stage("transform"):
-        build_stage(TRANSFORM_SELECT, as_of, warehouse_url=warehouse_url, capture=True)
+        build_stage(TRANSFORM_SELECT, as_of, warehouse_url=warehouse_url, capture=True,
+                    session=dbt)  # fmt: skip
     with stage("score_clv"):
         score_clv(as_of, warehouse_url)
     with stage("prepare_marts"):
         prepare_shadow(as_of, warehouse_url)
     with stage("marts"):
         build_stage(MARTS_SELECT, as_of, warehouse_url=warehouse_url, capture=True,
-                    dbt_vars=MARTS_VARS)  # fmt: skip
+                    dbt_vars=MARTS_VARS, session=dbt)  # fmt: skip
     with stage("validate_marts"):
         gate("marts", schema=SHADOW)
     with stage("promote"):
@@ -204,6 +213,7 @@ def simulate(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     result = Simulation(customers, seed, [], [], out)
+    dbt = DbtSession(warehouse_url)
     helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
     destinations = config.section("destinations")
     with ExitStack() as sandboxes, out.open("w", newline="") as file:
@@ -220,7 +230,9 @@ def simulate(
                 for system in ("marketing", "service"):
                     sandboxes.enter_context(destination_sandbox(system, destinations))
                 started = True
-            night = run_night(as_of, warehouse_url, ignore_gate_failures=ignore_gate_failures)
+            night = run_night(
+                as_of, warehouse_url, ignore_gate_failures=ignore_gate_failures, dbt=dbt
+            )
             result.nights.append(night)
             writer.writerow([number, as_of.isoformat(),
                              *(f"{night.seconds.get(s, 0.0):.2f}" for s in STAGES),
