@@ -147,7 +147,11 @@ class DbtSession:
     parsed once per set of parse-time vars (the marts schema: each stage has its own), and
     each build gets that manifest with the night's vars. That is sound because the as-of
     date is read only when SQL is compiled, which every build does again, never by a
-    model's config or schema. Builds must not overlap (dbt's runner is not reentrant)."""
+    model's config or schema. Builds must not overlap (dbt's runner is not reentrant).
+
+    Unit tests run in the session's first build of each stage only: they check the SQL
+    against rows of their own, not the night's data, so their verdict cannot change while
+    the project does not; the data tests run in every build."""
 
     # Vars read only when a node's SQL is compiled: they do not key the parsed manifest.
     COMPILE_TIME_VARS = frozenset({"as_of_date"})
@@ -168,6 +172,8 @@ class DbtSession:
             sort_keys=True,
         )
         flags = ["--quiet", "--vars", json.dumps(variables)]
+        if parse_key in self.manifests and list(args[:1]) == ["build"]:
+            flags += ["--exclude-resource-type", "unit_test"]
         saved = {name: os.environ.get(name) for name in self.env}
         os.environ.update(self.env)
         try:
