@@ -1,7 +1,7 @@
 """`ladder simulate`: two demo nights in a row without Airflow, on a company of the test's
 own (its own shop and helpdesk databases, sandboxes on free ports, a fresh warehouse
 database), then the same simulation again, which is a no-op: every night it would run has
-been published already."""
+been published already; then a third night that a failed gate stops."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import yaml
 
 from ladder import config
 from ladder.config import PROJECT_ROOT
-from ladder.demo.nights import STAGES, simulate
+from ladder.demo.nights import STAGES, published, simulate
 from ladder.publish.destinations import ROUTES
+from ladder.quality.gates import GateFailed
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def own_company(raw_target, fresh_config, tmp_path):
     config.load_config.cache_clear()
 
 
-def test_two_nights_in_a_row_then_a_rerun_that_runs_none(own_company, tmp_path):
+def test_two_nights_a_rerun_that_runs_none_and_a_night_a_gate_stops(own_company, tmp_path):
     heard = []
     first = simulate(2, on_night=lambda number, night: heard.append((number, night.as_of)))
 
@@ -85,3 +86,14 @@ def test_two_nights_in_a_row_then_a_rerun_that_runs_none(own_company, tmp_path):
         assert conn.execute("select covered_until from demo_truth.generation").fetchone() == (
             END + timedelta(days=2),
         )
+
+    # Fail closed: an upstream bug in raw (every interaction flagged abusive) stops the
+    # third night at validate_raw with the gate's message; nothing of it is published.
+    with psycopg.connect(own_company.url) as conn:
+        conn.execute("update raw.helpdesk_interactions set abuse_reported = true")
+    with pytest.raises(GateFailed, match="validate_raw: FAILED") as failed:
+        simulate(3)
+    assert "flagged abusive" in str(failed.value) and "Data Docs: " in str(failed.value)
+    assert not published(own_company.url, END + timedelta(days=3))
+    with psycopg.connect(own_company.url) as conn:
+        assert conn.execute("select count(*) from ops.publish_runs").fetchone() == (len(runs),)
