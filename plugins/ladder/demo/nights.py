@@ -154,8 +154,9 @@ class Simulation:
     csv_path: Path
 
     def render(self) -> str:
-        lines = [f"simulated {len(self.nights)} nights of {self.customers:,} customers "
-                 f"(seed {self.seed})"]  # fmt: skip
+        ran = len(self.nights)
+        lines = [f"simulated {ran} night{'' if ran == 1 else 's'} of {self.customers:,} "
+                 f"customers (seed {self.seed})"]  # fmt: skip
         if self.skipped:
             lines.append(
                 f"  skipped {len(self.skipped)} nights done already "
