@@ -21,6 +21,7 @@ from ladder.errors import LadderError
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
+SESSION_TARGET = DBT_PROJECT / "target" / "session"
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 
@@ -171,7 +172,9 @@ class DbtSession:
             {k: v for k, v in variables.items() if k not in self.COMPILE_TIME_VARS},
             sort_keys=True,
         )
-        flags = ["--quiet", "--vars", json.dumps(variables)]
+        # A target folder of its own: the manifest there says which schema the session's
+        # stage builds, and the project's manifest (what Cosmos renders) stays as it is.
+        flags = ["--quiet", "--target-path", str(SESSION_TARGET), "--vars", json.dumps(variables)]
         if parse_key in self.manifests and list(args[:1]) == ["build"]:
             flags += ["--exclude-resource-type", "unit_test"]
         saved = {name: os.environ.get(name) for name in self.env}
