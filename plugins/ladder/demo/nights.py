@@ -89,7 +89,10 @@ def run_night(
     from ladder.quality.gates import GateFailed, run_gate
     from ladder.transform.promote import SHADOW, prepare_shadow, promote
     from ladder.transform.stages import MARTS_SELECT, MARTS_VARS, TRANSFORM_SELECT, build_stage
+    from ladder.warehouse.migrations import migrate
 
+    # The models read tables Ladder writes outside dbt (the suppression list) as sources.
+    migrate(warehouse_url)
     night = Night(as_of)
     stage = _Stopwatch(night)
 
@@ -194,7 +197,6 @@ def simulate(
     `ignore_gate_failures`."""
     from ladder.demo.run import HelpdeskSandbox, destination_sandbox
     from ladder.warehouse import resolve_warehouse, uses_embedded_warehouse
-    from ladder.warehouse.migrations import migrate
     from ladder.warehouse.resolve import start_embedded_warehouse
 
     # The demo's stand-ins (sandboxes, the shop and helpdesk databases) are the sources
@@ -210,7 +212,6 @@ def simulate(
         _start_over()
     warehouse_url = resolve_warehouse().url
     _ensure_company(customers, seed, _day(settings["start"]), end, warehouse_url)
-    migrate(warehouse_url)
     out = config.project_path(settings["simulate_dir"]) / (
         f"{customers}c-seed{seed}-{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
     )
