@@ -232,6 +232,20 @@ def _demo(args: argparse.Namespace) -> None:
     os._exit(0)
 
 
+def _simulate(args: argparse.Namespace) -> None:
+    from ladder.demo.nights import simulate
+
+    result = simulate(
+        args.days,
+        args.customers,
+        args.seed,
+        ignore_gate_failures=args.ignore_gate_failures,
+        fresh=args.fresh,
+        on_night=lambda number, night: print(night.render(number), flush=True),
+    )
+    print(result.render())
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from ladder import config
 
@@ -262,6 +276,34 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo_run = groups.add_parser("demo", help="the whole demo: warehouse, company, nightly run")
     demo_run.set_defaults(handler=_demo)
+
+    simulate = groups.add_parser(
+        "simulate",
+        help="demo nights in a row without Airflow: each appends a day of business, then"
+        " extracts, validates, builds, scores and publishes (docs/simulate.md)",
+    )
+    simulate.add_argument("--days", type=_positive_int, required=True, help="nights to run")
+    simulate.add_argument(
+        "--customers",
+        type=_positive_int,
+        help=f"the company's size (default {demo_defaults['customers']})",
+    )
+    simulate.add_argument(
+        "--seed", type=int, help=f"the generator's seed (default {demo_defaults['seed']})"
+    )
+    simulate.add_argument(
+        "--ignore-gate-failures",
+        action="store_true",
+        help="a failed gate is reported and the night goes on (default:"
+        " the simulation stops, as the nightly run does)",
+    )
+    simulate.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over: empty the warehouse, the service desk database,"
+        " the sandboxes' state and dlt's folder, regenerate the company",
+    )
+    simulate.set_defaults(handler=_simulate)
 
     extract = groups.add_parser("extract", help="land source data in the warehouse's raw schema")
     extract.add_argument("source", choices=["sales", "helpdesk", "all"])

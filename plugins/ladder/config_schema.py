@@ -50,6 +50,7 @@ class Demo(Section):
     end: Day
     sales_database: Name
     helpdesk_database: Name
+    simulate_dir: Name
 
     @model_validator(mode="after")
     def _starts_before_it_ends(self) -> Demo:

@@ -155,8 +155,8 @@ def run_demo() -> None:
     helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
     with (
         HelpdeskSandbox(helpdesk_port),
-        _destination_sandbox("marketing", destinations),
-        _destination_sandbox("service", destinations),
+        destination_sandbox("marketing", destinations),
+        destination_sandbox("service", destinations),
     ):
         url = resolve_warehouse().url
         _nightly(as_of)
@@ -177,7 +177,7 @@ def run_demo() -> None:
     print(f"run report: {reports_dir() / following.isoformat() / 'index.html'}")
 
 
-def _destination_sandbox(system: str, destinations: dict) -> SandboxProcess:
+def destination_sandbox(system: str, destinations: dict) -> SandboxProcess:
     sandbox = destinations[system]["sandbox"]
     state = str(config.project_path(sandbox["state"]))
     return SandboxProcess(system, int(sandbox["port"]), ("--state", state))

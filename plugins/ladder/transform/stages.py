@@ -15,7 +15,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ladder.transform.dbt import run_dbt
+from ladder.transform.dbt import DbtSession, run_dbt
 from ladder.transform.promote import SHADOW, prepare_shadow, promote
 
 if TYPE_CHECKING:
@@ -75,8 +75,13 @@ def build_stage(
     warehouse_url: str | None = None,
     capture: bool = False,
     dbt_vars: dict[str, str] | None = None,
+    session: DbtSession | None = None,
 ) -> None:
-    """`dbt build` of one stage's selection, its tests chosen as the DAG chooses them."""
+    """`dbt build` of one stage's selection, its tests chosen as the DAG chooses them; in
+    `session`'s process when given (many nights in a row), else as a dbt process."""
     args = ["build", "--select", *select, "--indirect-selection", INDIRECT_SELECTION]
     variables = {"as_of_date": as_of.isoformat(), **(dbt_vars or {})}
+    if session is not None:
+        session.run(args, variables)
+        return
     run_dbt([*args, "--vars", json.dumps(variables)], warehouse_url=warehouse_url, capture=capture)
