@@ -187,7 +187,7 @@ SILENT_PROMOTER_NPS = (9, 10)
 # casual_referrer: referral weight, against the personas' referrals_per_customer.
 CASUAL_REFERRALS_PER_CUSTOMER = 0.5
 # goes_quiet: the customer's last purchase comes this many days (uniform) after the first.
-QUIET_AFTER_DAYS = (90.0, 450.0)
+QUIET_AFTER_DAYS = (60.0, 300.0)
 # Extra tickets (ordinary contacts, product questions) rated 1-2 this often.
 EXTRA_TICKET_LOW_SATISFACTION_SHARE = 0.05
 
