@@ -176,9 +176,9 @@ TRAITS: tuple[Trait, ...] = (
 ORDINARY_CONTACTS_PER_YEAR = 5.0
 # stu: product questions a year, their phone share, how much longer they take than the
 # channel's usual, and the customer's survey rate and NPS range.
-STU_QUESTIONS_PER_YEAR = 5.0
+STU_QUESTIONS_PER_YEAR = 3.0
 STU_PHONE_SHARE = 0.6
-STU_HANDLE_FACTOR = 2.0
+STU_HANDLE_FACTOR = 1.5
 STU_SURVEYS_PER_YEAR = 1.0
 STU_NPS = (7, 10)
 # silent_promoter: survey rate and NPS range (and no referrals).
