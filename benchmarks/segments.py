@@ -8,6 +8,8 @@ confusion matrices of planted persona (and trait) against ladder rung, value seg
 flags, with the one-night goals of issue 20. The 60-night goals are printed too, as this
 one night stands: outreach has not been tried yet, so they are for comparison only. The
 build is timed once; the figures that matter here are the matrices.
+
+Tune on the tuning seed: `make bench-segments ARGS="--seed 42"` (ladder.demo.truth.TUNING_SEED).
 """
 
 from __future__ import annotations
