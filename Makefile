@@ -88,8 +88,9 @@ bench-orchestration: venv
 bench-clv: venv
 	$(BIN)/python -m benchmarks.clv
 
+# Options pass through ARGS, e.g. make bench-segments ARGS="--seed 42 --customers 50000".
 bench-segments: venv
-	$(BIN)/python -m benchmarks.segments
+	$(BIN)/python -m benchmarks.segments $(ARGS)
 
 bench-publish: venv
 	$(BIN)/python -m benchmarks.publish

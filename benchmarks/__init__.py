@@ -11,12 +11,15 @@ from ladder.config import PROJECT_ROOT
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
 
-def parse_args(description: str | None) -> argparse.Namespace:
-    """The options every benchmark takes."""
+def parse_args(description: str | None, seed: int | None = None) -> argparse.Namespace:
+    """The options every benchmark takes, and --seed (the demo company's) where a
+    benchmark names its default `seed`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=54339)
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=seed)
     return parser.parse_args()
 
 

@@ -153,10 +153,11 @@ def test_personas_behave_as_planted(demo_company) -> None:
             "where abuse_reported group by 1"
         ).fetchall()
         nps = helpdesk.execute("select customer_id, nps from surveys").fetchall()
-    reported = {persona[c] for c, _ in abuse}
-    assert reported == {"abusive"}  # nobody else is ever reported abusive
-    several_agents = [n >= 2 for _, n in abuse]
-    assert len(abuse) >= 0.9 * DEMO["customers"] * 0.01 and np.mean(several_agents) > 0.9
+    # The abusive are reported by several agents; reports outside them are confounders
+    # (tests/demo/test_confounders.py).
+    several_agents = [n >= 2 for c, n in abuse if persona[c] == "abusive"]
+    assert len(several_agents) >= 0.9 * DEMO["customers"] * 0.01
+    assert np.mean(several_agents) > 0.9
     promoter = [score for c, score in nps if persona[c] == "advocate"]
     assert promoter and min(promoter) >= 9
     frustrated = [score for c, score in nps if persona[c] == "frustrated_fixable"]

@@ -12,8 +12,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from ladder.demo.truth import PersonaReport, persona_report
-from tests.conftest import connect
+from ladder.demo.truth import EVALUATION_SEED, PersonaReport, load_truth, persona_report
+from tests.conftest import DEMO, connect
 from tests.transform.conftest import AS_OF, build
 
 RULES = Path(__file__).parents[2] / "dbt_project" / "seeds" / "treatment_rules.csv"
@@ -28,20 +28,37 @@ def frame(url: str, query: str, *params) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def report(built, warehouse) -> PersonaReport:
     with connect(warehouse, "shop") as shop:
-        truth = dict(shop.execute("select customer_id, persona from demo_truth.customer_persona"))
+        truth = load_truth(shop)
     with psycopg.connect(built.url) as conn:
-        return persona_report(conn, truth)
+        found = persona_report(conn, truth, AS_OF)
+    print("\n" + found.render())
+    return found
 
 
-def test_planted_personas_land_on_their_rungs(report: PersonaReport) -> None:
-    """The hostile are found and the frustrated are not mistaken for them. The other two
-    goals (advocate recall, precision of bad or Toxic) are measured where they are set,
-    on the 1,000,000-customer company (`make bench-segments`): on this company's 120
-    advocates and 190 bad-or-Toxic customers they are too noisy to assert."""
-    print("\n" + report.render())
-    hostile, frustrated = report.goals()[:2]
-    assert hostile.met, hostile.describe()
-    assert frustrated.met, frustrated.describe()
+# The one-night goals stable at this size (3,000 customers at the evaluation seed): the
+# hostile are found and nobody else is taken for them, and the frustrated are never
+# Terrorist or Toxic. Advocate recall (about 100 advocates with a signal) and the
+# at_risk figures are measured where they are set, on the 1,000,000-customer company
+# (`make bench-segments`).
+STABLE_GOALS = [
+    "abusive -> Terrorist recall",
+    "Terrorist -> abusive precision",
+    "frustrated_fixable -> Terrorist or Toxic",
+    "customers both Toxic and flagged frustrated",
+]
+
+
+def test_the_company_is_the_evaluation_seeds() -> None:
+    assert DEMO["seed"] == EVALUATION_SEED
+
+
+@pytest.mark.parametrize("goal", STABLE_GOALS)
+def test_planted_personas_land_on_their_rungs(report: PersonaReport, goal: str) -> None:
+    found = {g.name: g for g in report.goals()}[goal]
+    assert found.met, found.describe()
+
+
+def test_prospects_are_prospects(report: PersonaReport) -> None:
     rungs = report.by_rung()
     assert rungs.loc["prospect"].sum() == rungs.loc["prospect", "Prospect"]
 

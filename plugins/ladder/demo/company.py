@@ -38,10 +38,23 @@ def _split(tables: dict[str, pa.Table]) -> tuple[dict[str, pa.Table], dict[str, 
     return shop, helpdesk
 
 
+def trait_table(pop: g.Population) -> pa.Table:
+    """One row per customer and trait they carry (the confounders of personas.py)."""
+    bits = (1 << np.arange(g.TRAIT_NAMES.size, dtype=np.int64))[None, :]
+    customer, trait = np.nonzero((pop.traits[:, None] & bits) != 0)
+    return pa.table(
+        {
+            "customer_id": g.make_ids("customers", pop.number[customer]),
+            "trait": g.TRAIT_NAMES[trait],
+        }
+    )
+
+
 def truth_tables(pop: g.Population) -> dict[str, pa.Table]:
     ids = g.make_ids("customers", pop.number)
     return {
         "customer_persona": pa.table({"customer_id": ids, "persona": g.PERSONA_NAMES[pop.persona]}),
+        "customer_trait": trait_table(pop),
         "customer_parameters": pa.table(
             {
                 "customer_id": ids,
@@ -144,6 +157,7 @@ def next_day(state: State, day: date) -> Batch:
     old_truth, new_truth = truth_tables(old), truth_tables(new)
     truth = {
         "customer_persona": new_truth["customer_persona"],
+        "customer_trait": new_truth["customer_trait"],
         # Replaced whole: old customers' purchase counts and consent moved on today.
         "customer_parameters": pa.concat_tables(
             [old_truth["customer_parameters"], new_truth["customer_parameters"]]
@@ -156,7 +170,7 @@ def _late_returns(rng: np.random.Generator, state: State, d0: float, clock: g.Cl
     """Returns arriving today for orders of the last 30 days."""
     recent = state.recent_orders
     persona = np.asarray(recent["persona"])
-    chance = g.persona_param("return_rate", persona) * DAILY_RETURN_HAZARD
+    chance = g.return_chance(persona) * DAILY_RETURN_HAZARD
     idx = np.flatnonzero(rng.random(persona.size) < chance)
     when = d0 + rng.random(idx.size)
     partial = rng.random(idx.size) < 0.4
@@ -169,7 +183,7 @@ def _late_returns(rng: np.random.Generator, state: State, d0: float, clock: g.Cl
             "customer_id": recent["customer_id"].take(pa.array(idx)),
             "returned_at": clock.timestamps(when),
             "refund_amount": refund,
-            "reason": g.RETURN_REASONS[rng.integers(0, g.RETURN_REASONS.size, idx.size)],
+            "reason": g.return_reasons(rng, persona[idx]),
             "updated_at": clock.timestamps(when),
         }
     )

@@ -14,12 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ladder.demo import personas as cast
 from ladder.demo import simulate
-from ladder.demo.personas import PERSONAS
+from ladder.demo.personas import PERSONAS, TRAITS
 
 N_AGENTS = 80
 AGENT_IDS = np.array([f"A{i:03d}" for i in range(1, N_AGENTS + 1)])
 PERSONA_NAMES = np.array([p.name for p in PERSONAS])
+TRAIT_NAMES = np.array([t.name for t in TRAITS])
+# Share of each persona's customers carrying each trait: [trait, persona].
+TRAIT_SHARES = np.array([[t.shares.get(p.name, 0.0) for p in PERSONAS] for t in TRAITS])
 FIRST_NAMES = np.array(
     [
         "Ada",
@@ -93,8 +97,10 @@ SHIPPING_WEIGHTS = np.array([0.75, 0.15, 0.10])
 SHIPPING_COST_MEAN = np.array([6.5, 14.0, 2.0])
 SHIPPING_FEE = np.array([4.95, 9.95, 0.0])
 FREE_SHIPPING_FROM = 50.0
-RETURN_REASONS = np.array(["damaged", "wrong_size", "not_as_described", "changed_mind", "late"])
+SHOP_FAULT_REASONS = np.array(cast.SHOP_FAULT_REASONS)
+CUSTOMER_REASONS = np.array(cast.CUSTOMER_REASONS)
 TICKET_CATEGORIES = np.array(["delivery", "returns", "billing", "product", "account"])
+ORDINARY_CATEGORIES = np.array(["delivery", "returns", "billing", "account"])
 NON_PHONE_CHANNELS = np.array(["email", "chat", "self_service"])
 NON_PHONE_WEIGHTS = np.array([0.45, 0.35, 0.20])
 HANDLE_MINUTES_MEAN = {"phone": 12.0, "email": 6.0, "chat": 9.0, "self_service": 0.0}
@@ -120,6 +126,31 @@ ID_WIDTH = 9
 
 def persona_param(name: str, persona: np.ndarray) -> np.ndarray:
     return np.array([getattr(p, name) for p in PERSONAS])[persona]
+
+
+def trait_bit(name: str) -> int:
+    return 1 << int(np.flatnonzero(name == TRAIT_NAMES)[0])
+
+
+def has_trait(traits: np.ndarray, name: str) -> np.ndarray:
+    return (traits & trait_bit(name)) != 0
+
+
+def return_chance(persona: np.ndarray) -> np.ndarray:
+    """Per order: a return for the shop's fault or for the customer's own reasons."""
+    return persona_param("shop_fault_return_rate", persona) + persona_param("return_rate", persona)
+
+
+def return_reasons(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
+    """The reason of each return, given it happened: the shop's fault in proportion to the
+    persona's shop-fault rate."""
+    shop = persona_param("shop_fault_return_rate", persona)
+    shop_fault = rng.random(persona.size) * return_chance(persona) < shop
+    return np.where(
+        shop_fault,
+        SHOP_FAULT_REASONS[rng.integers(0, SHOP_FAULT_REASONS.size, persona.size)],
+        CUSTOMER_REASONS[rng.integers(0, CUSTOMER_REASONS.size, persona.size)],
+    )
 
 
 def make_ids(table: str, numbers: np.ndarray) -> pa.Array:
@@ -164,6 +195,9 @@ class Population:
     nu: np.ndarray  # Gamma-Gamma rate: mean margin per purchase is p_gg / nu
     repeats: np.ndarray  # repeat purchases made so far
     opted_in: np.ndarray  # current marketing consent
+    traits: np.ndarray  # bit i set: carries TRAITS[i]
+    # How promising the first order looks (personas.py); only the creation window uses it.
+    first_signal: np.ndarray
 
     def take(self, mask: np.ndarray) -> Population:
         return Population(**{k: v[mask] for k, v in vars(self).items()})
@@ -214,6 +248,11 @@ def new_population(
     )
     buys = persona_param("buys", persona)
     nu = rng.gamma(shape=persona_param("q", persona), scale=1.0 / persona_param("gamma", persona))
+    traits = draw_traits(rng, persona)
+    quiet = has_trait(traits, "goes_quiet")
+    quiet_days = rng.uniform(*cast.QUIET_AFTER_DAYS, numbers.size)
+    quiet_after = np.maximum(rng.poisson(lam * quiet_days), 1)
+    dropout_after = np.where(quiet, np.minimum(dropout_after, quiet_after), dropout_after)
     return Population(
         number=numbers,
         persona=persona,
@@ -224,7 +263,35 @@ def new_population(
         nu=nu,
         repeats=np.zeros(numbers.size, dtype=np.int64),
         opted_in=rng.random(numbers.size) < persona_param("opt_in_share", persona),
+        traits=traits,
+        first_signal=_first_signal(rng, persona, traits, lam, nu),
     )
+
+
+def draw_traits(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
+    draws = rng.random((len(TRAITS), persona.size)) < TRAIT_SHARES[:, persona]
+    bits = (1 << np.arange(len(TRAITS), dtype=np.int64))[:, None]
+    return (draws * bits).sum(axis=0).astype(np.int64)
+
+
+def _first_signal(
+    rng: np.random.Generator,
+    persona: np.ndarray,
+    traits: np.ndarray,
+    lam: np.ndarray,
+    nu: np.ndarray,
+) -> np.ndarray:
+    """The persona's promise (flipped when misleading), tilted by the customer's own rate
+    and margin against the persona's mean, plus noise."""
+    promise = persona_param("first_order_promise", persona)
+    promise = np.where(has_trait(traits, "misleading_first_order"), -promise, promise)
+    mean_lam = persona_param("r", persona) / persona_param("alpha", persona)
+    mean_nu = persona_param("q", persona) / persona_param("gamma", persona)
+    buys = persona_param("buys", persona) & (lam > 0)
+    own = np.log(np.where(buys, lam, 1.0) / np.where(buys, mean_lam, 1.0)) + np.log(mean_nu / nu)
+    own = np.clip(np.where(buys, own, 0.0), -2.0, 2.0)
+    noise = rng.normal(0.0, cast.FIRST_ORDER_NOISE, persona.size)
+    return promise + cast.FIRST_ORDER_OWN_VALUE_TILT * own + noise
 
 
 def customers_table(
@@ -240,8 +307,14 @@ def customers_table(
             first, ".", last, pc.cast(pa.array(pop.number), pa.string()), "@example.com", ""
         )
     )
+    # Channels tilted by the customer's promise: one uniform draw against each customer's
+    # cumulative weights keeps this vectorised.
+    tilt = np.array([cast.CHANNEL_PROMISE[c] for c in CHANNELS])
+    weights = CHANNEL_WEIGHTS * np.exp(np.outer(pop.first_signal, tilt))
+    cumulative = np.cumsum(weights, axis=1)
+    pick = (rng.random(n) * cumulative[:, -1])[:, None] >= cumulative
     channel = np.where(
-        referred, "referral", CHANNELS[rng.choice(CHANNELS.size, n, p=CHANNEL_WEIGHTS)]
+        referred, "referral", CHANNELS[np.minimum(pick.sum(axis=1), CHANNELS.size - 1)]
     )
     late = rng.random(n) < LATE_UPDATE_SHARE
     updated = np.where(late, _later(rng, pop.created, window_end), pop.created)
@@ -291,10 +364,13 @@ class Window:
     first_purchase: bool  # the window includes the customers' first purchase
 
 
-def purchase_times(rng: np.random.Generator, w: Window) -> tuple[np.ndarray, np.ndarray]:
-    """Customer index and day of every genuine purchase in the window."""
+def purchase_times(
+    rng: np.random.Generator, w: Window
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customer index and day of every genuine purchase in the window, and whether it is
+    the customer's first."""
     pop = w.pop
-    owners, days = [], []
+    owners, days, firsts = [], [], []
     repeat_from = w.start.copy()
     if w.first_purchase:
         buyer = pop.lam > 0
@@ -302,6 +378,7 @@ def purchase_times(rng: np.random.Generator, w: Window) -> tuple[np.ndarray, np.
         buyer &= first_day < w.end
         owners.append(np.flatnonzero(buyer))
         days.append(first_day[buyer])
+        firsts.append(np.ones(int(buyer.sum()), dtype=bool))
         repeat_from = np.where(buyer, first_day, w.end)
     owner, offset = simulate.repeat_purchases(
         rng,
@@ -312,13 +389,14 @@ def purchase_times(rng: np.random.Generator, w: Window) -> tuple[np.ndarray, np.
     np.add.at(pop.repeats, owner, 1)
     owners.append(owner)
     days.append(repeat_from[owner] + offset)
-    return np.concatenate(owners), np.concatenate(days)
+    firsts.append(np.zeros(owner.size, dtype=bool))
+    return np.concatenate(owners), np.concatenate(days), np.concatenate(firsts)
 
 
 def activity(
     rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter
 ) -> dict[str, pa.Table]:
-    owner, day = purchase_times(rng, w)
+    owner, day, first = purchase_times(rng, w)
     # Untidiness: a second order on the same day, and orders cancelled soon after.
     dup = rng.random(owner.size) < DUPLICATE_ORDER_SHARE
     dup_day = day[dup] + rng.random(dup.sum()) * (np.ceil(day[dup] + 1e-9) - day[dup])
@@ -328,10 +406,11 @@ def activity(
     day = np.concatenate([day, dup_day[dup_ok], day[cancel] - rng.random(cancel.sum()) * 0.1])
     cancelled = np.zeros(owner.size, dtype=bool)
     cancelled[owner.size - cancel.sum() :] = True
+    first = np.r_[first, np.zeros(owner.size - first.size, dtype=bool)]
     order = np.lexsort((day, owner))
-    owner, day, cancelled = owner[order], day[order], cancelled[order]
+    owner, day, cancelled, first = owner[order], day[order], cancelled[order], first[order]
 
-    tables = _orders(rng, w, owner, day, cancelled, clock, ids)
+    tables = _orders(rng, w, owner, day, cancelled, first, clock, ids)
     tables.update(_service(rng, w, clock, ids))
     return tables
 
@@ -342,6 +421,7 @@ def _orders(
     owner: np.ndarray,
     day: np.ndarray,
     cancelled: np.ndarray,
+    first: np.ndarray,
     clock: Clock,
     ids: IdCounter,
 ) -> dict[str, pa.Table]:
@@ -350,11 +430,21 @@ def _orders(
     order_numbers = ids.take("orders", n)
     order_ids = make_ids("orders", order_numbers)
     customer_ids = make_ids("customers", pop.number[owner])
+    # The first order carries the customer's promise (personas.py); later orders do not.
+    signal = np.where(first, pop.first_signal[owner], 0.0)
 
     margin = simulate.margins(rng, pop.nu[owner], persona_param("p_gg", persona))
-    net_target = margin / persona_param("margin_rate", persona)
-    discounted = rng.random(n) < persona_param("discounted_share", persona)
-    discount_rate = np.where(discounted, persona_param("discount_rate", persona), 0.0)
+    margin *= np.exp(cast.FIRST_BASKET_MARGIN_SPREAD * signal)
+    margin_rate = persona_param("margin_rate", persona) * np.clip(
+        1.0 + cast.FIRST_BASKET_RATE_SPREAD * signal, 0.3, 2.0
+    )
+    net_target = margin / margin_rate
+    share = np.clip(persona_param("discounted_share", persona), 0.01, 0.99)
+    log_odds = np.log(share / (1 - share)) - cast.FIRST_ORDER_DISCOUNT_SLOPE * signal
+    discounted = rng.random(n) < np.where(first, 1 / (1 + np.exp(-log_odds)), share)
+    usual_rate = persona_param("discount_rate", persona)
+    welcome = np.where(usual_rate > 0, usual_rate, cast.FIRST_ORDER_DISCOUNT_RATE)
+    discount_rate = np.where(discounted, np.where(first, welcome, usual_rate), 0.0)
     gross_target = net_target / (1.0 - discount_rate)
     cost_ratio = (net_target - margin) / gross_target
 
@@ -369,7 +459,10 @@ def _orders(
     gross = np.bincount(line_order, quantity * unit_price, minlength=n)
     discount = np.round(gross * discount_rate, 2)
 
-    method = rng.choice(SHIPPING.size, n, p=SHIPPING_WEIGHTS)
+    slopes = np.array([0.0, cast.FIRST_ORDER_EXPRESS_SLOPE, cast.FIRST_ORDER_PICKUP_SLOPE])
+    ship_weights = np.cumsum(SHIPPING_WEIGHTS * np.exp(np.outer(signal, slopes)), axis=1)
+    ship_pick = (rng.random(n) * ship_weights[:, -1])[:, None] >= ship_weights
+    method = np.minimum(ship_pick.sum(axis=1), SHIPPING.size - 1)
     shipping_cost = np.round(np.maximum(rng.normal(SHIPPING_COST_MEAN[method], 1.0), 0.0), 2)
     shipping_charged = np.where(gross - discount >= FREE_SHIPPING_FROM, 0.0, SHIPPING_FEE[method])
     late = rng.random(n) < LATE_UPDATE_SHARE
@@ -413,7 +506,7 @@ def _orders(
         owner,
         day,
         net,
-        completed & _chance(rng, persona, "return_rate"),
+        completed & (rng.random(n) < return_chance(persona)),
         order_ids,
         customer_ids,
         clock,
@@ -443,7 +536,7 @@ def _returns(rng, w, owner, day, net, returned, order_ids, customer_ids, clock, 
             "customer_id": customer_ids.take(pa.array(idx)),
             "returned_at": clock.timestamps(when),
             "refund_amount": refund,
-            "reason": RETURN_REASONS[rng.integers(0, RETURN_REASONS.size, idx.size)],
+            "reason": return_reasons(rng, w.pop.persona[owner[idx]]),
             "updated_at": clock.timestamps(when),
         }
     )
@@ -479,15 +572,41 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
     count = rng.poisson(persona_param("tickets_per_year", pop.persona) * years)
     if w.first_purchase:
         count = np.maximum(count, persona_param("min_tickets", pop.persona))
-    owner = np.repeat(np.arange(pop.size), count)
+        # The one abuse report falls on a contact in the customer's first window.
+        count = np.maximum(count, has_trait(pop.traits, "one_abuse_report").astype(np.int64))
+    ordinary = rng.poisson(cast.ORDINARY_CONTACTS_PER_YEAR * years) * has_trait(
+        pop.traits, "ordinary_contacts"
+    )
+    questions = rng.poisson(cast.STU_QUESTIONS_PER_YEAR * years) * has_trait(pop.traits, "stu")
+    # Kind of ticket: the persona's own (0), an ordinary contact (1), a product question (2).
+    kind = np.repeat(
+        np.array([0, 1, 2], dtype=np.int8), [count.sum(), ordinary.sum(), questions.sum()]
+    )
+    owner = np.concatenate(
+        [np.repeat(np.arange(pop.size), c) for c in (count, ordinary, questions)]
+    )
+    order = np.argsort(owner, kind="stable")
+    owner, kind = owner[order], kind[order]
     persona = pop.persona[owner]
+    own, question = kind == 0, kind == 2
     created = w.start[owner] + rng.random(owner.size) * (w.end - w.start[owner])
-    phone = rng.random(owner.size) < persona_param("phone_share", persona)
+    phone_share = np.where(question, cast.STU_PHONE_SHARE, persona_param("phone_share", persona))
+    phone = rng.random(owner.size) < phone_share
     channel = np.where(
         phone, "phone", NON_PHONE_CHANNELS[rng.choice(3, owner.size, p=NON_PHONE_WEIGHTS)]
     )
-    complaint = rng.random(owner.size) < persona_param("complaint_share", persona)
-    low = rng.random(owner.size) < persona_param("low_satisfaction_share", persona)
+    category = np.where(
+        own,
+        TICKET_CATEGORIES[rng.integers(0, TICKET_CATEGORIES.size, owner.size)],
+        np.where(question, "product", ORDINARY_CATEGORIES[rng.integers(0, 4, owner.size)]),
+    )
+    complaint = own & (rng.random(owner.size) < persona_param("complaint_share", persona))
+    low_share = np.where(
+        own,
+        persona_param("low_satisfaction_share", persona),
+        cast.EXTRA_TICKET_LOW_SATISFACTION_SHARE,
+    )
+    low = rng.random(owner.size) < low_share
     score = np.where(low, rng.integers(1, 3, owner.size), rng.integers(3, 6, owner.size))
     rated = rng.random(owner.size) < 0.6
     ticket_numbers = ids.take("tickets", owner.size)
@@ -502,12 +621,22 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
     occurred = created[ticket_of] + _grouped_cumsum(ticket_of, gap) - gap[_group_starts(ticket_of)]
     agent = AGENT_IDS[rng.integers(0, N_AGENTS, ticket_of.size)]
     abuse = rng.random(ticket_of.size) < persona_param("abuse_per_interaction", persona[ticket_of])
+    if w.first_purchase:
+        # Each interaction's ticket order is the customer's, so a customer's first
+        # interaction is the first of their run in ticket_of.
+        by_customer = np.lexsort((occurred, owner[ticket_of]))
+        customer = owner[ticket_of][by_customer]
+        first = (
+            by_customer[np.r_[True, customer[1:] != customer[:-1]]] if customer.size else customer
+        )
+        once = first[has_trait(pop.traits[owner[ticket_of[first]]], "one_abuse_report")]
+        abuse[once] = True
     happened = occurred < w.end
     ticket_of, occurred, agent, abuse = (a[happened] for a in (ticket_of, occurred, agent, abuse))
     i_channel = channel[ticket_of]
     mean_minutes = np.select(
         [i_channel == c for c in HANDLE_MINUTES_MEAN], list(HANDLE_MINUTES_MEAN.values())
-    )
+    ) * np.where(question[ticket_of], cast.STU_HANDLE_FACTOR, 1.0)
     minutes = np.round(rng.gamma(4.0, mean_minutes / 4.0 + 1e-9), 1)
     last_touch = created.copy()
     np.maximum.at(last_touch, ticket_of, occurred)
@@ -521,7 +650,7 @@ def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
             "created_at": clock.timestamps(created),
             "updated_at": clock.timestamps(last_touch),
             "channel": channel,
-            "category": TICKET_CATEGORIES[rng.integers(0, TICKET_CATEGORIES.size, owner.size)],
+            "category": category,
             "status": status,
             "is_complaint": complaint,
             "satisfaction": pa.array(score, mask=~(rated & settled), type=pa.int16()),
@@ -562,11 +691,21 @@ def _surveys(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) 
     pop = w.pop
     years = np.maximum(w.end - w.start, 0.0) / 365.25
     buyers = (pop.lam > 0) & (pop.repeats + (1 if w.first_purchase else 0) > 0)
-    count = rng.poisson(persona_param("surveys_per_year", pop.persona) * years) * buyers
+    rate = persona_param("surveys_per_year", pop.persona)
+    low = persona_param("nps_low", pop.persona)
+    high = persona_param("nps_high", pop.persona)
+    for trait, trait_rate, (trait_low, trait_high) in (
+        ("stu", cast.STU_SURVEYS_PER_YEAR, cast.STU_NPS),
+        ("silent_promoter", cast.SILENT_PROMOTER_SURVEYS_PER_YEAR, cast.SILENT_PROMOTER_NPS),
+    ):
+        has = has_trait(pop.traits, trait)
+        rate = np.where(has, trait_rate, rate)
+        low, high = np.where(has, trait_low, low), np.where(has, trait_high, high)
+    rate = np.where(has_trait(pop.traits, "survey_silent"), 0.0, rate)
+    count = rng.poisson(rate * years) * buyers
     owner = np.repeat(np.arange(pop.size), count)
-    persona = pop.persona[owner]
     when = w.start[owner] + rng.random(owner.size) * (w.end - w.start[owner])
-    nps = rng.integers(persona_param("nps_low", persona), persona_param("nps_high", persona) + 1)
+    nps = rng.integers(low[owner], high[owner] + 1)
     return pa.table(
         {
             "survey_id": make_ids("surveys", ids.take("surveys", owner.size)),
@@ -622,6 +761,9 @@ def referrals(
     Returns the referral rows and a mask over `new` of who was referred.
     """
     rate = persona_param("referrals_per_customer", referrers.persona)
+    casual = has_trait(referrers.traits, "casual_referrer")
+    rate = np.where(casual, np.maximum(rate, cast.CASUAL_REFERRALS_PER_CUSTOMER), rate)
+    rate = np.where(has_trait(referrers.traits, "silent_promoter"), 0.0, rate)
     referred = rng.random(new.size) < REFERRED_SHARE
     if rate.sum() == 0:
         referred[:] = False

@@ -200,7 +200,18 @@ def _read_state(conn, day: date) -> State:
         repeats=np.array(columns[6], dtype=np.int64),
         opted_in=np.array(columns[7], dtype=bool),
         created=np.array(columns[8], dtype=float),
+        traits=np.zeros(len(params), dtype=np.int64),
+        first_signal=np.zeros(len(params)),  # their first orders are behind them
     )
+    traits = conn.execute(
+        f"select customer_id, array_position(%s::text[], trait) - 1 "
+        f"from {TRUTH_SCHEMA}.customer_trait",
+        (list(g.TRAIT_NAMES),),
+    ).fetchall()
+    if traits:
+        holder, bit = (np.array(c) for c in zip(*traits, strict=True))
+        at = np.searchsorted(population.number, g.id_numbers(holder))
+        np.bitwise_or.at(population.traits, at, np.left_shift(1, bit.astype(np.int64)))
     ids = g.IdCounter()
     _continue_ids(conn, SHOP_TABLES, ids)
     rows = conn.execute(
@@ -270,8 +281,9 @@ def append_day(day: date) -> Summary:
             "and customer_id ~ %s",
             (day.strftime("%Y%m%d"), day, day.isoformat(), day, g.own_id_pattern("customers")),
         )
-        persona_def, params_def = TRUTH_TABLES[0], TRUTH_TABLES[1]
+        persona_def, params_def, trait_def = TRUTH_TABLES[0], TRUTH_TABLES[1], TRUTH_TABLES[2]
         _copy(shop_conn, TRUTH_SCHEMA, persona_def, batch.truth["customer_persona"])
+        _copy(shop_conn, TRUTH_SCHEMA, trait_def, batch.truth["customer_trait"])
         shop_conn.execute(f"truncate {TRUTH_SCHEMA}.{params_def.name}")
         _copy(shop_conn, TRUTH_SCHEMA, params_def, batch.truth["customer_parameters"])
         shop_conn.execute(

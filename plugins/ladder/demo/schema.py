@@ -93,6 +93,8 @@ TRUTH_TABLES = (
         ("nu", "double precision"), ("repeat_purchases", "bigint"), ("opted_in", "boolean"),
         ("created_day", "double precision"),
     ), ("customer_id",)),
+    TableDef("customer_trait", (("customer_id", "text"), ("trait", "text")),
+             ("customer_id", "trait")),
     TableDef("generation", (
         ("seed", "bigint"), ("customers", "bigint"), ("start_date", "date"),
         ("end_date", "date"), ("covered_until", "date"),
