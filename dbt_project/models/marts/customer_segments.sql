@@ -136,7 +136,13 @@ joined as (
         value.p_alive,
         value.p_alive_lookback,
         value.days_since_last_purchase,
-        value.expected_interpurchase_days,
+        -- A repeat buyer's usual interval is their own history's (first to last purchase
+        -- over the repeats); the fitted rate reads a long silence as a slow buyer, which
+        -- is the very thing to be told apart here. A one-time buyer has only the fit.
+        case
+            when value.frequency > 0 then cast(value.recency_days as numeric) / value.frequency
+            else value.expected_interpurchase_days
+        end as usual_interpurchase_days,
         value.net_value_365d,
         value.value_tier_lookback,
         lookback_tier.top_share <= at_risk_tier.top_share as was_valuable,
@@ -279,7 +285,7 @@ classified as (
         and (
             p_alive_lookback - p_alive >= at_risk_p_alive_drop
             or days_since_last_purchase
-            > at_risk_overdue_multiple * expected_interpurchase_days
+            > at_risk_overdue_multiple * usual_interpurchase_days
         ) as is_at_risk,
         case
             when not has_bought or is_new
@@ -435,11 +441,11 @@ final as (
             when is_at_risk
                 then format(
                     'net value tier %s at the lookback date; P(alive) %s then, %s now; '
-                    '%s days since the last purchase, %s expected between purchases',
+                    '%s days since the last purchase, usually %s between purchases',
                     value_tier_lookback,
                     round(cast(p_alive_lookback as numeric), 2),
                     round(cast(p_alive as numeric), 2), days_since_last_purchase,
-                    round(cast(expected_interpurchase_days as numeric))
+                    round(cast(usual_interpurchase_days as numeric))
                 )
         end as at_risk_reason,
         coalesce(early_value_rank >= 1 - new_high_potential_share, false)

@@ -25,9 +25,6 @@ SEGMENTS = ["ugly", "bad", "unproven", "good"]
 FLAGS = ["is_frustrated", "is_at_risk", "is_new_high_potential"]
 # Whom Toxic is for: the customers who take more than they give by their own doing.
 HIGH_COST_PERSONAS = ["high_cost_to_serve", "bargain_hunter"]
-# An advocate's observable signal: a promoter's score (NPS 9-10, the usual definition) or
-# a referred customer who bought, before D.
-PROMOTER_NPS = 9
 
 
 @dataclass(frozen=True)
@@ -59,17 +56,25 @@ class Goal:
 class Truth:
     persona: dict[str, str]  # customer_id -> persona
     traits: pd.DataFrame  # customer_id, trait
+    # Buyers whose planted purchase process has ended (BG/NBD dropout, in every persona).
+    stopped: frozenset[str] = frozenset()
 
 
 def load_truth(shop: psycopg.Connection) -> Truth:
     persona = dict(shop.execute("select customer_id, persona from demo_truth.customer_persona"))
     cursor = shop.execute("select customer_id, trait from demo_truth.customer_trait")
-    return Truth(persona, pd.DataFrame(cursor.fetchall(), columns=["customer_id", "trait"]))
+    traits = pd.DataFrame(cursor.fetchall(), columns=["customer_id", "trait"])
+    stopped = shop.execute(
+        "select customer_id from demo_truth.customer_parameters"
+        " where lambda_per_day > 0 and repeat_purchases >= dropout_after"
+    )
+    return Truth(persona, traits, frozenset(row[0] for row in stopped))
 
 
 @dataclass(frozen=True)
 class PersonaReport:
-    # customer_id, persona, ladder_rung, value_segment, the FLAGS, advocacy_observed
+    # customer_id, persona, ladder_rung, value_segment, the FLAGS, advocacy_observed,
+    # has_stopped (the planted purchase process has ended)
     segments: pd.DataFrame
     traits: pd.DataFrame  # customer_id, trait
     # The top fifth's realised profit against the average, from the early-identification
@@ -111,7 +116,9 @@ class PersonaReport:
         advocates = s[(s.persona == "advocate") & s.advocacy_observed]
         churned = s[s.persona == "churned"]
         at_risk = s[s.is_at_risk]
-        stopped = at_risk.persona.eq("churned") | at_risk.customer_id.isin(
+        # Every persona's buyers drop out (BG/NBD): a flagged customer who in truth
+        # stopped buying is found, whatever the persona; so is a loyal client gone quiet.
+        stopped = at_risk.has_stopped | at_risk.customer_id.isin(
             self._with_trait("goes_quiet").customer_id
         )
         return [
@@ -128,8 +135,7 @@ class PersonaReport:
                  _share(advocates.ladder_rung == "Advocate"), 0.9, True, len(advocates)),
             Goal("churned -> at_risk recall", _share(churned.is_at_risk), 0.6, True,
                  len(churned)),
-            # A loyal client who went quiet has stopped as truly as a churner has.
-            Goal("at_risk -> churned (or a loyal client gone quiet) precision",
+            Goal("at_risk -> stopped buying (planted dropout or gone quiet) precision",
                  _share(stopped), 0.5, True, len(at_risk)),
             Goal("new_high_potential top-fifth lift", self.new_high_potential_lift, 2.0, True,
                  0),
@@ -186,19 +192,20 @@ def persona_report(warehouse: psycopg.Connection, truth: Truth, as_of: date) -> 
     if missing:
         raise ValueError(f"{missing} segmented customers have no planted persona")
     segments[FLAGS] = segments[FLAGS].fillna(False).astype(bool)
-    observed = {
-        row[0]
-        for row in warehouse.execute(ADVOCACY_OBSERVED, {"as_of": as_of, "nps": PROMOTER_NPS})
-    }
+    observed = {row[0] for row in warehouse.execute(ADVOCACY_OBSERVED, {"as_of": as_of})}
     segments["advocacy_observed"] = segments.customer_id.isin(observed)
+    segments["has_stopped"] = segments.customer_id.isin(truth.stopped)
     return PersonaReport(segments, truth.traits)
 
 
-# Who showed advocacy in the data the pipeline was given: a promoter's survey answer, or a
-# referral of a customer who then bought.
+# Who showed advocacy in the data the pipeline was given: a promoter's survey answer (the
+# seed segment_thresholds says what a promoter is), or a referral of a customer who then
+# bought, before D.
 ADVOCACY_OBSERVED = """
 select customer_id from staging.stg_helpdesk__surveys
-where nps >= %(nps)s and answered_at < %(as_of)s
+where
+    nps >= (select promoter_nps_min from staging.segment_thresholds)
+    and answered_at < %(as_of)s
 union
 select referrals.referrer_customer_id
 from staging.stg_shop__referrals as referrals
