@@ -38,8 +38,9 @@ first_baskets as (
     select
         orders.customer_id,
         sum(orders.net_revenue - orders.cogs) as first_basket_margin,
-        coalesce(sum(orders.discount_amount) / nullif(sum(orders.gross_revenue), 0), 0)
-            as first_basket_discount_share,
+        round(
+            coalesce(sum(orders.discount_amount) / nullif(sum(orders.gross_revenue), 0), 0), 4
+        ) as first_basket_discount_share,
         min(orders.shipping_method) as first_shipping_method
 
     from orders
@@ -114,16 +115,18 @@ final as (
         first_baskets.first_basket_margin,
         first_baskets.first_basket_discount_share,
         first_baskets.first_shipping_method,
-        greatest(based.first_purchase_day - based.signed_up_day, 0) as days_to_first_purchase,
+        -- greatest() skips nulls: a prospect's would be 0, not null, without the case.
+        case
+            when based.first_purchase_day is not null
+                then greatest(based.first_purchase_day - based.signed_up_day, 0)
+        end as days_to_first_purchase,
         greatest(
             {{ as_of_date() }} - coalesce(based.first_purchase_day, based.signed_up_day), 0
         ) as days_known,
-        greatest(
-            based.window_start_day - case
-                when based.training_basis = 'first_order' then based.first_purchase_day
-                else based.signed_up_day
-            end, 0
-        ) as days_known_at_window_start,
+        case based.training_basis
+            when 'first_order' then based.window_start_day - based.first_purchase_day
+            when 'sign_up' then greatest(based.window_start_day - based.signed_up_day, 0)
+        end as days_known_at_window_start,
         case when based.training_basis is not null then based.profit_365d end
             as window_profit,
         {{ as_of_date() }} as as_of_date

@@ -70,7 +70,7 @@ service_rate as (
 
     select
         customer_id,
-        (activities.cost_to_serve_365d - activities.purchase_cost_365d)
+        (cost_to_serve_365d - purchase_cost_365d)
         / {{ var('trailing_days') }} as service_cost_per_day
 
     from activities
@@ -132,16 +132,25 @@ ranked as (
 
     select
         customer_id,
-        case when net_value_365d is not null then
-            cast(row_number() over (order by net_value_365d desc nulls last, customer_id)
-                as numeric)
-            / count(*) over ()
+        case
+            when net_value_365d is not null
+                then
+                    cast(
+                        row_number() over (
+                            order by net_value_365d desc nulls last, customer_id asc
+                        ) as numeric
+                    )
+                    / count(*) over ()
         end as value_rank_share,
-        case when net_value_lookback_365d is not null then
-            cast(row_number() over (
-                order by net_value_lookback_365d desc nulls last, customer_id
-            ) as numeric)
-            / count(*) over ()
+        case
+            when net_value_lookback_365d is not null
+                then
+                    cast(
+                        row_number() over (
+                            order by net_value_lookback_365d desc nulls last, customer_id asc
+                        ) as numeric
+                    )
+                    / count(*) over ()
         end as value_rank_share_lookback
 
     from valued
@@ -149,6 +158,13 @@ ranked as (
 ),
 
 -- The last tier (top_share 1) takes everyone the other cuts leave, the unvalued too.
+last_tier as (
+
+    select value_tier from value_tiers
+    where top_share = 1
+
+),
+
 tiered as (
 
     select
@@ -157,7 +173,7 @@ tiered as (
         coalesce(then_tier.value_tier, last_tier.value_tier) as value_tier_lookback
 
     from ranked
-    cross join (select value_tier from value_tiers where top_share = 1) as last_tier
+    cross join last_tier
     left join value_tiers as now_tier
         on
             ranked.value_rank_share > now_tier.below_share

@@ -311,14 +311,10 @@ def write_early(
                     copy.write_row((as_of, row[0], e.run.basis, float(row[1]), float(row[2])))
 
 
-def top_lift_and_share(
-    predicted: np.ndarray, realised: np.ndarray, share: float
-) -> tuple[float, float]:
+def top_mean(predicted: np.ndarray, realised: np.ndarray, share: float) -> tuple[float, float]:
     """How well `predicted` ranks `realised` (the backtest's measure): the mean realised
-    value of the predicted top `share` over the mean of all, and the top's share of the
-    realised total."""
-    top = np.argsort(-predicted, kind="stable")[: max(1, round(share * predicted.size))]
-    return (
-        float(realised[top].mean() / realised.mean()),
-        float(realised[top].sum() / realised.sum()),
-    )
+    value of the predicted top `share`, and of the others."""
+    order = np.argsort(-predicted, kind="stable")
+    cut = max(1, round(share * predicted.size))
+    rest = realised[order[cut:]]
+    return float(realised[order[:cut]].mean()), float(rest.mean()) if rest.size else np.nan
