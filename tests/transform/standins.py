@@ -56,6 +56,7 @@ def random_mix(rng: np.random.Generator, n: int) -> dict[str, pd.DataFrame]:
         "p_alive_lookback": np.where(bought, np.minimum(1, p_alive + rng.random(n) / 2), None),
         "days_since_last_purchase": np.where(bought, rng.integers(1, 700, n), None),
         "expected_interpurchase_days": np.where(bought, rng.gamma(2, 60, n), None),
+        "recency_days": np.where(bought, rng.integers(0, 500, n), None),
         "net_value_365d": np.round(rng.normal(10, 60, n), 2),
         "value_tier": rng.choice(["top_1", "top_10", "top_25", "top_50", "rest"], n),
         "value_tier_lookback": np.where(
