@@ -82,9 +82,12 @@ def run_gate(
     checks = marts_checks(schema) if gate == "marts" else raw_checks()
     checkpoint = _checkpoint(context, gate, checks, data_docs)
     result = checkpoint.run()
-    if not data_docs and not result.success:
-        context.build_data_docs(site_names=[DOCS_SITE])
     site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
+    # Without Data Docs per run, they are still built for a failure, and once at the
+    # start, so the path a result names exists (GX has no URL for a site never built).
+    if not data_docs and (not result.success or site_url is None):
+        context.build_data_docs(site_names=[DOCS_SITE])
+        site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
     docs = Path(site_url.removeprefix("file://")).resolve()
     failures, evaluated = [], 0
     for validation in result.run_results.values():
