@@ -71,36 +71,28 @@ records as (
 
 ),
 
-latest_readable as (
-
-    select distinct on (customer_id)
-        customer_id,
-        status,
-        recorded_at,
-        status = 'opted_out' as is_opt_out
-
-    from records
-    where is_readable
-    -- At one instant an opt-out beats an opt-in.
-    order by 1 asc, 3 desc, 4 desc
-
-),
-
--- An unreadable record counts as made at its usable recorded_at, else at its
--- updated_at; with neither it is the latest of all.
-unreadable as (
+-- Per customer in one pass: the latest readable record (at one instant an opt-out beats an
+-- opt-in) and when their unreadable records count from (a usable recorded_at, else the
+-- updated_at; with neither, the latest of all). One pass rather than a join of two
+-- aggregates of `records`: the planner cannot estimate those and chose a nested loop
+-- that took 136 s at 50,000 customers.
+consent_state as (
 
     select
         customer_id,
+        (
+            array_agg(status order by recorded_at desc, status = 'opted_out' desc)
+                filter (where is_readable)
+        )[1] as status,
+        max(recorded_at) filter (where is_readable) as recorded_at,
         max(
             case
                 when has_usable_time then recorded_at
                 else coalesce(updated_at, 'infinity')
             end
-        ) as counts_from
+        ) filter (where not is_readable) as counts_from
 
     from records
-    where not is_readable
     group by 1
 
 ),
@@ -149,13 +141,12 @@ suppressed as (
 
 marketable as (
 
-    select latest_readable.customer_id
-    from latest_readable
-    left join unreadable on latest_readable.customer_id = unreadable.customer_id
-    left join suppressed on latest_readable.customer_id = suppressed.customer_id
+    select consent_state.customer_id
+    from consent_state
+    left join suppressed on consent_state.customer_id = suppressed.customer_id
     where
-        latest_readable.status = 'opted_in'
-        and (unreadable.customer_id is null or unreadable.counts_from < latest_readable.recorded_at)
+        consent_state.status = 'opted_in'
+        and (consent_state.counts_from is null or consent_state.counts_from < consent_state.recorded_at)
         and suppressed.customer_id is null
 
 )
