@@ -82,7 +82,7 @@ consent_state as (
         customer_id,
         (
             array_agg(status order by recorded_at desc, status = 'opted_out' desc)
-                filter (where is_readable)
+            filter (where is_readable)
         )[1] as status,
         max(recorded_at) filter (where is_readable) as recorded_at,
         max(
@@ -146,7 +146,10 @@ marketable as (
     left join suppressed on consent_state.customer_id = suppressed.customer_id
     where
         consent_state.status = 'opted_in'
-        and (consent_state.counts_from is null or consent_state.counts_from < consent_state.recorded_at)
+        and (
+            consent_state.counts_from is null
+            or consent_state.counts_from < consent_state.recorded_at
+        )
         and suppressed.customer_id is null
 
 )

@@ -318,7 +318,8 @@ final as (
                     'first purchase on %s, within %s days of D', first_purchase_day,
                     new_customer_days
                 )
-            when ladder_rung = 'Toxic' then 'takes more than they give after outreach (see the rung)'
+            when ladder_rung = 'Toxic'
+                then 'takes more than they give after outreach (see the rung)'
             when takes_without_engaging
                 then format(
                     'trailing profit %s; attributable cost-to-serve %s above net revenue %s '
