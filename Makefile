@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-early bench-publish bench-nightly warehouse-stop clean
+.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-segments-nights bench-early bench-publish bench-nightly warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -91,6 +91,9 @@ bench-clv: venv
 # Options pass through ARGS, e.g. make bench-segments ARGS="--seed 42 --customers 50000".
 bench-segments: venv
 	$(BIN)/python -m benchmarks.segments $(ARGS)
+
+bench-segments-nights: venv
+	$(BIN)/python -m benchmarks.segments_nights $(ARGS)
 
 bench-publish: venv
 	$(BIN)/python -m benchmarks.publish
