@@ -64,7 +64,7 @@ def random_mix(rng: np.random.Generator, n: int) -> dict[str, pd.DataFrame]:
         ),
     })  # fmt: skip
     revenue = np.where(bought, np.round(rng.gamma(1, 200, n), 2), 0)
-    cost = np.round(rng.gamma(1, 60, n), 2)
+    cost = np.round(rng.gamma(1, 120, n), 2)
     cost_to_serve = pd.DataFrame({
         "customer_id": ids, "net_revenue_365d": revenue, "cost_to_serve_365d": cost,
         "completed_orders_365d": orders,
@@ -79,23 +79,25 @@ def random_mix(rng: np.random.Generator, n: int) -> dict[str, pd.DataFrame]:
         "abuse_reports": reports,
         "abuse_reporting_agents": np.minimum(reports, rng.integers(1, 3, n)),
         "fraud_chargebacks": (rng.random(n) < 0.03).astype(int),
-        "recent_complaints": rng.choice([0, 0, 1, 5], n),
-        "recent_low_satisfaction": rng.choice([0, 0, 1], n),
+        "recent_complaints": (complaints := rng.choice([0, 0, 0, 0, 1, 5], n)),
+        "recent_low_satisfaction": (low := rng.choice([0, 0, 0, 1], n)),
         "has_recent_detractor_score": [v is not None and v <= 6 and r < 0.5
                                        for v, r in zip(latest_nps, rng.random(n), strict=True)],
         "has_recent_positive_score": [v is not None and v >= 7 and r < 0.5
                                       for v, r in zip(latest_nps, rng.random(n), strict=True)],
-        "non_complaint_contacts_365d": rng.integers(0, 12, n),
+        "non_complaint_contacts_365d": rng.integers(0, 16, n),
         "customer_fault_returns_365d": rng.binomial(orders, 0.3),
         "shop_fault_returns_365d": rng.binomial(orders, 0.05),
-        "complaints_365d": rng.choice([0, 0, 1, 3], n),
+        "complaints_365d": complaints + rng.choice([0, 0, 0, 1], n),
+        "low_satisfaction_365d": low + rng.choice([0, 0, 0, 1], n),
+        "has_detractor_score_365d": rng.random(n) < 0.1,
         "product_questions_365d": rng.choice([0, 0, 0, 2], n),
         "latest_nps": latest_nps,
         "referred_buyers": rng.choice([0, 0, 0, 1], n),
     })  # fmt: skip
-    # A fifth received an outreach 15 to 120 days ago; their heavy use went on at a steady
+    # Half received an outreach 15 to 120 days ago; their heavy use went on at a steady
     # rate, or fell.
-    outreach = rng.random(n) < 0.2
+    outreach = rng.random(n) < 0.5
     since = rng.integers(15, 120, n)
     history = pd.DataFrame({
         "customer_id": ids, "system": "service", "treatment_code": "SELF_SERVICE_GUIDANCE",

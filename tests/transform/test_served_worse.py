@@ -4,7 +4,8 @@ worse.
 Each customer of a random mix gets two twins whose only change is economic: one became
 unprofitable (a loss, costs above revenue, a negative predicted value), the other took
 more than they give and stayed so after an outreach (heavy returns of their own, an
-outreach delivered 60 days ago, no improvement since). The unprofitable twin has no
+outreach delivered 60 days ago, no improvement since, and, as Toxic requires, no
+grievance in the year and no sign of engagement). The unprofitable twin has no
 outreach behind it, whatever its original had. dbt builds the segments and both
 lists for all three, and each twin's service is compared with what the service tiers
 promise at the standard level: the standing, the first-response time and the open
@@ -49,6 +50,12 @@ def with_twins(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     signals = twins["intermediate.int_customer_signals_summarised"]
     orders = cost.completed_orders_365d
     signals.loc[toxic, "customer_fault_returns_365d"] = np.maximum(2, orders[toxic])
+    # What Toxic asks besides: no grievance in the year and no sign of engagement.
+    quiet = ["recent_complaints", "recent_low_satisfaction", "complaints_365d",
+             "low_satisfaction_365d", "product_questions_365d"]  # fmt: skip
+    signals.loc[toxic, quiet] = 0
+    signals.loc[toxic, ["has_recent_detractor_score", "has_detractor_score_365d",
+                        "has_recent_positive_score"]] = False  # fmt: skip
     outreached = ids[toxic]
     # Unprofitable alone: no outreach behind them, so nothing but the loss tells them apart.
     history = twins["marts.treatment_history"]

@@ -154,12 +154,16 @@ trailing_tickets as (
 
     select
         customer_id,
-        count(*) filter (where is_complaint) as complaints_365d,
-        count(*) filter (where category = 'product' and not is_complaint)
+        count(*) filter (where tickets.is_complaint) as complaints_365d,
+        count(*) filter (
+            where tickets.satisfaction <= thresholds.frustrated_satisfaction_max
+        ) as low_satisfaction_365d,
+        count(*) filter (where tickets.category = 'product' and not tickets.is_complaint)
             as product_questions_365d
 
     from tickets
-    where created_at >= {{ trailing_start_ts() }}
+    cross join thresholds
+    where tickets.created_at >= {{ trailing_start_ts() }}
     group by 1
 
 ),
@@ -211,6 +215,7 @@ final as (
         coalesce(trailing_returns.customer_fault_returns_365d, 0)
             as customer_fault_returns_365d,
         coalesce(trailing_tickets.complaints_365d, 0) as complaints_365d,
+        coalesce(trailing_tickets.low_satisfaction_365d, 0) as low_satisfaction_365d,
         coalesce(trailing_tickets.product_questions_365d, 0) as product_questions_365d,
         latest_survey.latest_nps,
         latest_survey.latest_nps_at,
@@ -220,6 +225,12 @@ final as (
             >= {{ as_of_ts() }} - make_interval(days => thresholds.frustrated_window_days),
             false
         ) as has_recent_detractor_score,
+        coalesce(
+            latest_survey.latest_nps <= thresholds.detractor_nps_max
+            and latest_survey.latest_nps_at
+            >= {{ as_of_ts() }} - make_interval(days => thresholds.engagement_window_days),
+            false
+        ) as has_detractor_score_365d,
         coalesce(
             latest_survey.latest_nps >= thresholds.supporter_nps_min
             and latest_survey.latest_nps_at

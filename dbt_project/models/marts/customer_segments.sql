@@ -161,6 +161,8 @@ joined as (
         signals.customer_fault_returns_365d,
         signals.shop_fault_returns_365d,
         signals.complaints_365d,
+        signals.low_satisfaction_365d,
+        signals.has_detractor_score_365d,
         signals.product_questions_365d,
         signals.latest_nps,
         signals.referred_buyers,
@@ -218,6 +220,14 @@ rules as (
         and customer_fault_returns_365d >= toxic_return_rate_min * completed_orders_365d
             as returns_heavily,
         non_complaint_contacts_365d >= toxic_service_contacts_min as uses_service_heavily,
+        -- Heavy use is judged over the trailing year; a complaint, a low score or a
+        -- detractor score in that year may be its cause (the shop's failure), so such a
+        -- customer is a recovery case first, never Toxic (seed 004: "not just group
+        -- anyone who has ever complained in this category").
+        coalesce(
+            complaints_365d > 0 or low_satisfaction_365d > 0 or has_detractor_score_365d,
+            false
+        ) as has_grievance_in_year,
         -- Seed 004's Stu: a recent passive or promoter score, or more questions about the
         -- products than claims, is genuine interest.
         has_recent_positive_score
@@ -237,6 +247,7 @@ toxic_trial as (
         takes_more_than_gives
         and (returns_heavily or uses_service_heavily)
         and not is_frustrated
+        and not has_grievance_in_year
         and not is_engaged
         and not is_hostile as takes_without_engaging,
         coalesce(days_since_outreach >= toxic_outreach_days, false) as outreach_was_tried,
