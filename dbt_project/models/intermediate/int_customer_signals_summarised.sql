@@ -153,7 +153,7 @@ trailing_returns as (
 trailing_tickets as (
 
     select
-        customer_id,
+        tickets.customer_id,
         count(*) filter (where tickets.is_complaint) as complaints_365d,
         count(*) filter (
             where tickets.satisfaction <= thresholds.frustrated_satisfaction_max
