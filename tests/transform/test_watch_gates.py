@@ -102,9 +102,11 @@ def test_a_stale_source_fails_validate_raw_with_the_table_and_its_age(
         "raw.shop_orders: newest row 2025-06-30, 336 days before 2026-06-01; limit 3 days\n"
         in error
     )
-    assert (
-        "raw.shop_referrals: newest row 2025-06-21, 345 days before 2026-06-01; limit 60 days"
-        in error
+    # Referrals are sparse: their newest date depends on the company's seed.
+    assert re.search(
+        r"raw\.shop_referrals: newest row \d{4}-\d{2}-\d{2}, \d+ days before 2026-06-01;"
+        r" limit 60 days",
+        error,
     )
 
 
