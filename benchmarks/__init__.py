@@ -57,6 +57,28 @@ def reset_raw(url: str) -> None:
         conn.execute("drop schema if exists raw_staging cascade")
 
 
+def extract_into_raw(url: str, as_of) -> None:
+    """An initial load of the demo company into an empty raw, as of `as_of`, with a dlt
+    working folder of its own and the helpdesk sandbox up for the duration."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from ladder.demo.run import HelpdeskSandbox
+    from ladder.extract.helpdesk import extract_helpdesk
+    from ladder.extract.sales import extract_sales
+
+    reset_raw(url)
+    dlt_dir = Path(tempfile.mkdtemp(prefix="ladder-bench-"))
+    os.environ["LADDER_DLT_DIR"] = str(dlt_dir)
+    try:
+        with HelpdeskSandbox(SANDBOX_PORT):
+            extract_sales(as_of)
+            extract_helpdesk(as_of)
+    finally:
+        shutil.rmtree(dlt_dir, ignore_errors=True)
+
+
 # The marketing and service sandboxes the benchmarks publish to, and where they keep state.
 DESTINATION_PORTS = {"marketing": 8770, "service": 8771}
 SANDBOX_STATE = PROJECT_ROOT / ".ladder" / "bench" / "sandbox"

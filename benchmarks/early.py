@@ -27,18 +27,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psycopg
 from scipy.stats import spearmanr
 
-from benchmarks import SANDBOX_PORT, reset_raw, use_bench_sources
+from benchmarks import extract_into_raw, use_bench_sources
 from ladder.config import PROJECT_ROOT
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
@@ -76,21 +73,10 @@ def prepare(server: EmbeddedWarehouse, customers: int, seed: int) -> None:
         print(f"prepare: reusing the {customers:,}-customer company (seed {seed})", flush=True)
         return
     from ladder.demo.load import create_demo_company
-    from ladder.demo.run import HelpdeskSandbox
-    from ladder.extract.helpdesk import extract_helpdesk
-    from ladder.extract.sales import extract_sales
 
     began = time.perf_counter()
     create_demo_company(customers=customers, seed=seed, start=START, end=END)
-    reset_raw(url)
-    dlt_dir = Path(tempfile.mkdtemp(prefix="ladder-bench-early-"))
-    os.environ["LADDER_DLT_DIR"] = str(dlt_dir)
-    try:
-        with HelpdeskSandbox(SANDBOX_PORT):
-            extract_sales(AS_OF)
-            extract_helpdesk(AS_OF)
-    finally:
-        shutil.rmtree(dlt_dir, ignore_errors=True)
+    extract_into_raw(url, AS_OF)
     print(f"prepare: generated and extracted in {time.perf_counter() - began:.0f} s", flush=True)
 
 

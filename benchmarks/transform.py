@@ -38,15 +38,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import psycopg
 
-from benchmarks import SANDBOX_PORT, bench_warehouse, parse_args, reset_raw, use_bench_sources
+from benchmarks import bench_warehouse, extract_into_raw, parse_args, use_bench_sources
 from ladder.config import PROJECT_ROOT
 from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES
 from ladder.demo.truth import TUNING_SEED
@@ -130,21 +128,10 @@ def prepare(server: EmbeddedWarehouse, customers: int, seed: int = SEED) -> None
     print(f"prepare: {why}; generating and extracting as of {AS_OF} ...", flush=True)
 
     from ladder.demo.load import create_demo_company
-    from ladder.demo.run import HelpdeskSandbox
-    from ladder.extract.helpdesk import extract_helpdesk
-    from ladder.extract.sales import extract_sales
 
     create_demo_company(customers=customers, seed=seed, start=START, end=END)
     generated = time.perf_counter()
-    reset_raw(url)
-    dlt_dir = Path(tempfile.mkdtemp(prefix="ladder-bench-transform-"))
-    os.environ["LADDER_DLT_DIR"] = str(dlt_dir)
-    try:
-        with HelpdeskSandbox(SANDBOX_PORT):
-            extract_sales(AS_OF)
-            extract_helpdesk(AS_OF)
-    finally:
-        shutil.rmtree(dlt_dir, ignore_errors=True)
+    extract_into_raw(url, AS_OF)
     ready, why = _prepared(server, customers, seed)
     if not ready:
         raise SystemExit(f"preparation failed: {why}")

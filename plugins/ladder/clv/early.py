@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from ladder.clv.built import require_built_for
 from ladder.clv.settings import early_model_settings
 from ladder.errors import LadderError
 
@@ -164,19 +165,7 @@ def score_early(conn: psycopg.Connection, as_of: date, discount_factor: float) -
 
 def read_features(conn: psycopg.Connection, as_of: date) -> pd.DataFrame:
     """D's early features from the warehouse; refuses a table built for another date."""
-    try:
-        built_for = conn.execute(f"select distinct as_of_date from {FEATURES}").fetchall()
-    except psycopg.errors.UndefinedTable:
-        raise LadderError(
-            f"{FEATURES} does not exist: build the transform stage first "
-            f"(`ladder transform --as-of {as_of}`)"
-        ) from None
-    if built_for and built_for != [(as_of,)]:
-        dates = ", ".join(str(row[0]) for row in built_for)
-        raise LadderError(
-            f"{FEATURES} was built for {dates}, not for {as_of}: build the transform stage "
-            f"for {as_of} first (`ladder transform --as-of {as_of}`)"
-        )
+    require_built_for(conn, FEATURES, as_of)
     buffer = io.BytesIO()
     query = f"copy (select * from {FEATURES} order by customer_id) to stdout (format csv, header)"
     with conn.cursor().copy(query) as copy:

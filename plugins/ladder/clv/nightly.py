@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ladder.clv.bgnbd import BgNbdParams, interpurchase_time
+from ladder.clv.built import require_built_for
 from ladder.clv.early import EarlyRun, EarlyScored, score_early, write_early
 from ladder.clv.fit import ClvFit, fit_clv
 from ladder.clv.gamma_gamma import GammaGammaParams
@@ -188,19 +189,7 @@ def _spread(values: np.ndarray, at: np.ndarray, size: int) -> pa.Array:
 def read_summary(conn: psycopg.Connection, as_of: date) -> Summaries:
     """D's purchase summary, and L's, from the warehouse; refuses a summary built for
     another date."""
-    try:
-        built_for = conn.execute(f"select distinct as_of_date from {SUMMARY}").fetchall()
-    except psycopg.errors.UndefinedTable:
-        raise LadderError(
-            f"{SUMMARY} does not exist: build the transform stage first "
-            f"(`ladder transform --as-of {as_of}`)"
-        ) from None
-    if built_for and built_for != [(as_of,)]:
-        dates = ", ".join(str(row[0]) for row in built_for)
-        raise LadderError(
-            f"{SUMMARY} was built for {dates}, not for {as_of}: build the transform stage "
-            f"for {as_of} first (`ladder transform --as-of {as_of}`)"
-        )
+    require_built_for(conn, SUMMARY, as_of)
     columns = ", ".join(
         f"{name}{suffix}::float8"
         if name != "mean_repeat_margin"
