@@ -52,7 +52,8 @@ def with_twins(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     signals.loc[toxic, "customer_fault_returns_365d"] = np.maximum(2, orders[toxic])
     # What Toxic asks besides: no grievance in the year and no sign of engagement.
     quiet = ["recent_complaints", "recent_low_satisfaction", "complaints_365d",
-             "low_satisfaction_365d", "product_questions_365d"]  # fmt: skip
+             "low_satisfaction_365d", "shop_fault_returns_365d",
+             "product_questions_365d"]  # fmt: skip
     signals.loc[toxic, quiet] = 0
     signals.loc[toxic, ["has_recent_detractor_score", "has_detractor_score_365d",
                         "has_recent_positive_score"]] = False  # fmt: skip

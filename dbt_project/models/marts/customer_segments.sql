@@ -220,19 +220,24 @@ rules as (
         and customer_fault_returns_365d >= toxic_return_rate_min * completed_orders_365d
             as returns_heavily,
         non_complaint_contacts_365d >= toxic_service_contacts_min as uses_service_heavily,
-        -- Heavy use is judged over the trailing year; a complaint, a low score or a
-        -- detractor score in that year may be its cause (the shop's failure), so such a
-        -- customer is a recovery case first, never Toxic (seed 004: "not just group
-        -- anyone who has ever complained in this category").
+        -- Heavy use is judged over the trailing year; a complaint, a low score, a
+        -- detractor score or a return for the shop's fault in that year may be its cause
+        -- (the shop's failure), so such a customer is a recovery case first, never Toxic
+        -- (seed 004: "not just group anyone who has ever complained in this category").
         coalesce(
-            complaints_365d > 0 or low_satisfaction_365d > 0 or has_detractor_score_365d,
+            complaints_365d > 0
+            or low_satisfaction_365d > 0
+            or has_detractor_score_365d
+            or shop_fault_returns_365d > 0,
             false
         ) as has_grievance_in_year,
         -- Seed 004's Stu: a recent passive or promoter score, or more questions about the
-        -- products than claims, is genuine interest.
+        -- products than claims (complaints and returns of their own), is genuine interest.
         has_recent_positive_score
-        or (product_questions_365d > 0 and product_questions_365d >= complaints_365d)
-            as is_engaged,
+        or (
+            product_questions_365d > 0
+            and product_questions_365d >= complaints_365d + customer_fault_returns_365d
+        ) as is_engaged,
         purchase_days_365d >= client_purchase_days_min
         and p_alive >= client_p_alive_min as buys_regularly
 
