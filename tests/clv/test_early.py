@@ -19,6 +19,7 @@ from ladder.clv.early import (
     EarlyModel,
     basis_rows,
     fit,
+    top_capture_lift,
     top_mean,
 )
 from ladder.clv.nightly import score_clv
@@ -186,3 +187,14 @@ def test_without_any_good_fit_before_d_it_predicts_nothing_and_the_night_goes_on
             ).fetchone()[0]
             == daily(cdnow_days).size
         )
+
+
+def test_capture_lift_is_one_for_a_random_ranking_and_five_for_a_perfect_one() -> None:
+    # Realised profit that loses money on average, where a ratio to the mean says nothing.
+    rng = np.random.default_rng(3)
+    realised = rng.normal(-20, 30, 20_000)
+    assert top_capture_lift(realised, realised, 0.2) == pytest.approx(5.0)
+    assert top_capture_lift(-realised, realised, 0.2) == 0.0
+    assert top_capture_lift(rng.normal(size=20_000), realised, 0.2) == pytest.approx(1, abs=0.1)
+    # Ties in the prediction break by position, as in top_mean.
+    assert top_capture_lift(np.zeros(10), np.arange(10.0), 0.2) == 0.0

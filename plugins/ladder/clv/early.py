@@ -307,3 +307,13 @@ def top_mean(predicted: np.ndarray, realised: np.ndarray, share: float) -> tuple
     cut = max(1, round(share * predicted.size))
     rest = realised[order[cut:]]
     return float(realised[order[:cut]].mean()), float(rest.mean()) if rest.size else np.nan
+
+
+def top_capture_lift(predicted: np.ndarray, realised: np.ndarray, share: float) -> float:
+    """The backtest's lift where profit can average a loss: the share of the predicted top
+    `share` that is in the realised top `share`, over the `share` a random pick gets
+    (1 is no better than chance; 1 / `share` is a perfect ranking)."""
+    cut = max(1, round(share * predicted.size))
+    predicted_top = np.argsort(-predicted, kind="stable")[:cut]
+    realised_top = np.argsort(-realised, kind="stable")[:cut]
+    return np.intersect1d(predicted_top, realised_top).size / cut / share

@@ -74,7 +74,8 @@ def load_truth(shop: psycopg.Connection) -> Truth:
 @dataclass(frozen=True)
 class PersonaReport:
     # customer_id, persona, ladder_rung, value_segment, the FLAGS, advocacy_observed,
-    # has_stopped (the planted purchase process has ended)
+    # bought_in_year (a purchase in the trailing year), has_stopped (the planted purchase
+    # process has ended)
     segments: pd.DataFrame
     traits: pd.DataFrame  # customer_id, trait
     # The top fifth's realised profit against the average, from the early-identification
@@ -141,6 +142,19 @@ class PersonaReport:
                  0),
         ]  # fmt: skip
 
+    def advocates_missed(self) -> str:
+        """Where the advocates with a signal that are not on the Advocate rung are: DESIGN
+        §6 makes Advocate an active buyer, so a promoter who made no purchase in the
+        trailing year is a Customer (and at_risk, if they were valuable)."""
+        s = self.segments
+        missed = s[(s.persona == "advocate") & s.advocacy_observed & (s.ladder_rung != "Advocate")]
+        lapsed = missed[~missed.bought_in_year]
+        return (
+            f"advocates with a signal not on Advocate: {len(missed):,}; of them "
+            f"{len(lapsed):,} made no purchase in the trailing year "
+            f"({int(lapsed.is_at_risk.sum()):,} flagged at_risk)"
+        )
+
     def goals_after_nights(self) -> list[Goal]:
         """The goals after 60 simulated nights of a 50,000-customer company, when outreach
         had time to be tried."""
@@ -175,6 +189,7 @@ class PersonaReport:
                 "",
                 f"{title}:",
                 *(goal.describe() for goal in goals),
+                self.advocates_missed(),
             ]
         )
 
@@ -194,6 +209,10 @@ def persona_report(warehouse: psycopg.Connection, truth: Truth, as_of: date) -> 
     segments[FLAGS] = segments[FLAGS].fillna(False).astype(bool)
     observed = {row[0] for row in warehouse.execute(ADVOCACY_OBSERVED, {"as_of": as_of})}
     segments["advocacy_observed"] = segments.customer_id.isin(observed)
+    active = warehouse.execute(
+        "select customer_id from marts.customer_value where purchase_days_365d > 0"
+    )
+    segments["bought_in_year"] = segments.customer_id.isin({row[0] for row in active})
     segments["has_stopped"] = segments.customer_id.isin(truth.stopped)
     return PersonaReport(segments, truth.traits)
 
