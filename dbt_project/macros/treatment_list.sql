@@ -9,7 +9,11 @@
     - a customer in a recovery window gets no promotional treatment, but their best
       non-promotional match, or nothing;
     - a customer whose held treatment was first delivered within the contact cap keeps
-      it instead of a different promotional match, if they may still receive it. -#}
+      it instead of a different promotional match, if they may still receive it.
+
+    Holdouts (docs/holdouts.md): `is_holdout` says the customer is held out of the
+    treatment (the rule's holdout_share, by the salted hash of macro is_holdout). They
+    keep their row here and the payload models leave them out, so nothing is sent. -#}
 {% macro treatment_list(system) %}
 
 {#- The rule match joins on ORs no planner can estimate: it expects one match where there
@@ -99,6 +103,7 @@ matches as (
         rules.service_tier,
         rules.flag,
         rules.rationale,
+        rules.holdout_share,
         catalogue.is_promotional,
         in_recovery.recovery_since,
         in_recovery.recovery_until,
@@ -164,6 +169,7 @@ kept as (
         rules.service_tier,
         case when {{ meets_rule('segments', 'rules') }} then rules.flag end as flag,
         rules.rationale,
+        rules.holdout_share,
         format(
             ' Kept by the contact cap: delivered since %s, less than %s days ago; %s waits.',
             capped.held_since, capped.contact_cap_days, capped.waiting_code
@@ -192,6 +198,7 @@ decided as (
         chosen.service_tier,
         chosen.flag,
         chosen.rationale,
+        chosen.holdout_share,
         case
             when chosen.first_held_back_priority < chosen.priority
                 then format(
@@ -222,6 +229,8 @@ final as (
         decided.service_tier,
         {%- endif %}
         decided.priority as rule_priority,
+        {{ is_holdout('decided.customer_id', 'decided.treatment_code', 'decided.holdout_share') }}
+            as is_holdout,
         format(
             '%s Rung %s: %s. Segment %s: %s.%s%s', decided.rationale, segments.ladder_rung,
             segments.ladder_rung_reason, segments.value_segment,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # Strict: YAML gives real types, and "5000" where a number belongs is a mistake. Numbers
 # with a fraction accept whole numbers (0 is a fine share).
@@ -91,6 +91,8 @@ class Sources(Section):
 
 class Transform(Section):
     execution_mode: Literal["watcher", "local"]
+    # Stripped first, so a salt of blanks is reported as empty.
+    holdout_salt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class EarlyModel(Section):

@@ -104,9 +104,11 @@ def test_payload_models_send_the_customers_reason_and_the_agents_facts_only(worl
                 c.name for c in conn.execute(f"select * from {lst.mart} limit 0").description
             ]
             assert tuple(columns) == lst.columns
+            # Held-out customers are never sent (tests/publish/test_holdouts.py).
             rows = conn.execute(
                 f"select list.customer_id, list.rule_priority, payload.reason"
-                f" from {mart} as list full join {lst.mart} as payload using (customer_id)"
+                f" from (select * from {mart} where not is_holdout) as list"
+                f" full join {lst.mart} as payload using (customer_id)"
             ).fetchall()
             assert len(rows) > 50
             assert all(reason == reasons[system, priority] for _, priority, reason in rows)

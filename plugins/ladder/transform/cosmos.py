@@ -27,7 +27,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 from ladder import config
 from ladder.connections import WAREHOUSE
 from ladder.errors import LadderError
-from ladder.transform.dbt import DBT_PROJECT, ensure_manifest, venv_executable
+from ladder.transform.dbt import DBT_PROJECT, ensure_manifest, settings_env, venv_executable
 from ladder.transform.stages import INDIRECT_SELECTION
 
 # dbt's as_of_date is the run's D, the rule of ladder.as_of.as_of_date as a template.
@@ -104,6 +104,7 @@ def dbt_task_group(
         # The watcher's producer takes its dbt flags from here, not from ExecutionConfig.
         operator_args={
             "vars": {"as_of_date": AS_OF_DATE, **(dbt_vars or {})},
+            "env": settings_env(),
             "indirect_selection": INDIRECT_SELECTION,
         },
     )

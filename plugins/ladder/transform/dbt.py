@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ladder.config import PROJECT_ROOT
+from ladder.config import PROJECT_ROOT, section
 from ladder.errors import LadderError
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -25,8 +25,19 @@ SESSION_TARGET = DBT_PROJECT / "target" / "session"
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 
 
+# The holdout assignment's salt (ladder.yml transform.holdout_salt), read by the macro
+# holdout_draw: every dbt that ladder runs gets it, so no build can assign with another.
+HOLDOUT_SALT = "LADDER_DBT_HOLDOUT_SALT"
+
+
+def settings_env() -> dict[str, str]:
+    """The ladder.yml settings the dbt project reads, as the variables it reads them from."""
+    return {HOLDOUT_SALT: section("transform")["holdout_salt"]}
+
+
 def dbt_env(warehouse_url: str) -> dict[str, str]:
-    """The LADDER_DBT_* variables profiles.yml reads, for one warehouse URL."""
+    """The LADDER_DBT_* variables dbt reads: profiles.yml's, for one warehouse URL, and
+    the project's settings (settings_env)."""
     parts = urlsplit(warehouse_url)
     if parts.scheme not in {"postgresql", "postgres", "postgresql+psycopg"} or not parts.hostname:
         raise LadderError(
@@ -39,6 +50,7 @@ def dbt_env(warehouse_url: str) -> dict[str, str]:
         "LADDER_DBT_USER": unquote(parts.username or ""),
         "LADDER_DBT_PASSWORD": unquote(parts.password or ""),
         "LADDER_DBT_DBNAME": parts.path.lstrip("/") or "postgres",
+        **settings_env(),
     }
 
 
@@ -126,7 +138,7 @@ def ensure_manifest(manifest: Path = MANIFEST) -> Path:
     done = subprocess.run(
         [venv_executable("dbt"), "parse", "--target-path", str(manifest.parent)],
         cwd=DBT_PROJECT,
-        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT)},
+        env={**os.environ, **settings_env(), "DBT_PROFILES_DIR": str(DBT_PROJECT)},
         capture_output=True,
         text=True,
         check=False,

@@ -7,6 +7,8 @@ with
 treatments as (
 
     select * from {{ ref('treatment_service') }}
+    -- A held-out customer is never sent: the diff removes them where they were.
+    where not is_holdout
 
 ),
 
