@@ -110,3 +110,17 @@ def test_every_command_reports_a_bad_ladder_yml(tmp_path) -> None:
         "  - warehouse.databse is not a known key: did you mean warehouse.database? "
         "warehouse takes embedded, database\n"
     )
+
+
+def test_the_holdout_salt_must_be_text_that_is_not_blank(fresh_config) -> None:
+    for salt, mistake in (
+        ("  ", "transform.holdout_salt must not be empty"),
+        (20261205, "transform.holdout_salt must be text, got 20261205"),
+        (None, "transform.holdout_salt must be text, got None"),
+    ):
+        settings = project_settings()
+        settings["transform"]["holdout_salt"] = salt
+        fresh_config(yaml.safe_dump(settings))
+        with pytest.raises(ConfigError) as error:
+            config.load_config()
+        assert str(error.value).splitlines()[1:] == [f"  - {mistake}"]

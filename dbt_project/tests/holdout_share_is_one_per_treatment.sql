@@ -2,7 +2,7 @@
 -- group is decided by the treatment, so it must not change with the rule that matched.
 select
     treatment_code,
-    count(distinct holdout_share) as shares
+    count(distinct holdout_share) as holdout_shares
 
 from {{ ref('treatment_rules') }}
 group by 1

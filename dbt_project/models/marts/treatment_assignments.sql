@@ -30,29 +30,45 @@ service as (
 
 ),
 
-tonight as (
+catalogue as (
+
+    select * from {{ ref('treatment_catalogue') }}
+
+),
+
+listed as (
 
     select
-        {{ as_of_date() }} as as_of_date,
         customer_id,
-        'marketing' as system,
         treatment_code,
-        is_holdout,
-        cast(null as date) as logged_cohort_date
+        is_holdout
 
     from marketing
 
     union all
 
     select
-        {{ as_of_date() }} as as_of_date,
         customer_id,
-        'service' as system,
         treatment_code,
-        is_holdout,
-        cast(null as date) as logged_cohort_date
+        is_holdout
 
     from service
+
+),
+
+-- The system of each list is its treatment codes' (treatment_catalogue.system).
+tonight as (
+
+    select
+        {{ as_of_date() }} as as_of_date,
+        listed.customer_id,
+        catalogue.system,
+        listed.treatment_code,
+        listed.is_holdout,
+        cast(null as date) as logged_cohort_date
+
+    from listed
+    inner join catalogue on listed.treatment_code = catalogue.treatment_code
 
 ),
 
