@@ -91,13 +91,15 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
 
 
 def assert_destinations_hold_the_lists(url: str, folder) -> None:
-    """Each sandbox holds exactly its treatment mart, each record applied once."""
+    """Each sandbox holds exactly its treatment mart's treated customers (holdouts are never
+    sent), each record applied once."""
     with psycopg.connect(url) as conn:
         marketing = dict(conn.execute(
             "select customer_id, treatment_code from marts.treatment_marketing"
+            " where not is_holdout"
         ).fetchall())  # fmt: skip
         service = dict(conn.execute(
-            "select customer_id, service_tier from marts.treatment_service"
+            "select customer_id, service_tier from marts.treatment_service where not is_holdout"
         ).fetchall())  # fmt: skip
     for name, expected, field in (("marketing", marketing, "treatment_code"),
                                   ("service", service, "tier")):  # fmt: skip
