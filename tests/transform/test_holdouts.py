@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import math
+import subprocess
 import uuid
 from datetime import date, timedelta
 
@@ -24,6 +25,7 @@ import pytest
 
 from ladder import config
 from ladder.transform import run_dbt
+from ladder.transform.dbt import DBT_PROJECT, HOLDOUT_SALT, project_env, venv_executable
 from ladder.transform.stages import INDIRECT_SELECTION
 from tests.transform.standins import (
     EXCLUDE,
@@ -260,3 +262,15 @@ def test_the_log_keeps_cohorts_through_reruns_and_a_backfill(warehouse) -> None:
         (n4, "B", s, "PRIORITY_SUPPORT", False, n4),
         (n4, "C", m, "WINBACK", True, n3),
     ]
+
+
+def test_a_dbt_started_without_the_salt_stops_instead_of_assigning(mix) -> None:
+    env = {k: v for k, v in project_env(mix).items() if k != HOLDOUT_SALT}
+    done = subprocess.run(
+        [venv_executable("dbt"), "compile", "--select", "treatment_marketing"],
+        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "LADDER_DBT_HOLDOUT_SALT is not set: it is ladder.yml's transform.holdout_salt" in (
+        done.stdout
+    )
