@@ -9,7 +9,10 @@
         cast(
             cast(
                 'x' || left(
-                    md5({{ holdout_salt() }} || '|' || {{ treatment_code }} || '|' || {{ customer_id }}),
+                    md5(
+                        {{ holdout_salt() }} || '|' || {{ treatment_code }} || '|'
+                        || {{ customer_id }}
+                    ),
                     8
                 ) as bit(32)
             ) as bigint
