@@ -41,16 +41,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedWarehouse]:
-    server = EmbeddedWarehouse(tmp_path_factory.mktemp("warehouse"), free_port())
-    server.start()
-    server.ensure_database("warehouse")
-    with pytest.MonkeyPatch.context() as patch:
-        # Point every code path (CLI subprocesses included) at the session's server.
-        patch.setenv("LADDER_WAREHOUSE_URL", server.url("warehouse"))
-        patch.delenv(env_var(WAREHOUSE), raising=False)
-        yield server
-    server.stop()
+def warehouse() -> Iterator[EmbeddedWarehouse]:
+    # Not under pytest's basetemp: a newer pytest session (a second checkout's, say)
+    # prunes the older basetemps, and with them this server's data under its feet.
+    with tempfile.TemporaryDirectory(prefix="ladder-test-warehouse-") as data:
+        server = EmbeddedWarehouse(Path(data) / "warehouse", free_port())
+        server.start()
+        server.ensure_database("warehouse")
+        with pytest.MonkeyPatch.context() as patch:
+            # Point every code path (CLI subprocesses included) at the session's server.
+            patch.setenv("LADDER_WAREHOUSE_URL", server.url("warehouse"))
+            patch.delenv(env_var(WAREHOUSE), raising=False)
+            yield server
+        server.stop()
 
 
 @pytest.fixture()
