@@ -197,7 +197,8 @@ def expected_units(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 MEANS = {"repurchase_rate": "repurchased", "purchases": "purchases", "margin": "margin",
          "cost_to_serve": "cost_to_serve", "profit": "profit", "moved_up_share": "moved_up",
-         "moved_down_share": "moved_down", "recent_purchase_share": "purchased_recently"}  # fmt: skip
+         "moved_down_share": "moved_down",
+         "recent_purchase_share": "purchased_recently"}  # fmt: skip
 
 
 def summarise(group: pd.DataFrame) -> pd.Series:

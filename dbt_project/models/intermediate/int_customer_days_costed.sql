@@ -10,6 +10,34 @@
     'chargeback_fee', 'chargeback_loss',
 ] -%}
 {%- set channels = ['phone', 'email', 'chat', 'self_service'] -%}
+{#- Each source's activities, named; a source leaves the others' counts at 0. -#}
+{%- set counts = ['completed_orders', 'gross_margin', 'unpaid_shipping', 'returns_received'] -%}
+{%- set contacts = {} -%}
+{%- for channel in channels -%}
+    {%- do counts.append(channel ~ '_contacts') -%}
+    {%- do contacts.update({
+        channel ~ '_contacts': "case when channel = '" ~ channel ~ "' then 1 else 0 end"
+    }) -%}
+{%- endfor -%}
+{%- do counts.extend(['agent_minutes', 'failures', 'chargebacks', 'charged_back']) -%}
+{%- do contacts.update({'agent_minutes': 'cast(handle_minutes as numeric)'}) -%}
+{%- set sources = [
+    ('orders', 'order_day', 'true', {
+        'completed_orders': '1',
+        'gross_margin': 'gross_margin',
+        'unpaid_shipping': 'shipping_cost - shipping_charged',
+    }),
+    ('returns', "cast(timezone('UTC', returned_at) as date)", 'true', {
+        'returns_received': '1',
+    }),
+    ('interactions', "cast(timezone('UTC', occurred_at) as date)", 'true', contacts),
+    ('payment_events', "cast(timezone('UTC', occurred_at) as date)",
+        "payment_event_kind in ('failed', 'chargeback')", {
+        'failures': "case when payment_event_kind = 'failed' then 1 else 0 end",
+        'chargebacks': "case when payment_event_kind = 'chargeback' then 1 else 0 end",
+        'charged_back': "case when payment_event_kind = 'chargeback' then amount else 0 end",
+    }),
+] -%}
 
 with
 
@@ -60,67 +88,23 @@ rates as (
 -- midnight, so whole days add up to it.
 activities as (
 
-    select
-        customer_id,
-        order_day as activity_day,
-        1 as completed_orders,
-        gross_margin,
-        shipping_cost - shipping_charged as unpaid_shipping,
-        0 as returns,
-        {% for channel in channels %}
-            0 as {{ channel }}_contacts,
-        {% endfor %}
-        0 as agent_minutes,
-        0 as failures,
-        0 as chargebacks,
-        0 as charged_back
+    {% for source, day, condition, values in sources %}
+        select
+            customer_id,
+            {{ day }} as activity_day,
+            {% for count in counts %}
+                {{ values.get(count, '0') }} as {{ count }}
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
 
-    from orders
+        from {{ source }}
+        where {{ condition }}
+        {% if not loop.last %}
 
-    union all
+            union all
 
-    select
-        customer_id,
-        cast(timezone('UTC', returned_at) as date),
-        0, 0, 0,
-        1,
-        {% for channel in channels %}
-            0,
-        {% endfor %}
-        0, 0, 0, 0
-
-    from returns
-
-    union all
-
-    select
-        customer_id,
-        cast(timezone('UTC', occurred_at) as date),
-        0, 0, 0, 0,
-        {% for channel in channels %}
-            case when channel = '{{ channel }}' then 1 else 0 end,
-        {% endfor %}
-        cast(handle_minutes as numeric),
-        0, 0, 0
-
-    from interactions
-
-    union all
-
-    select
-        customer_id,
-        cast(timezone('UTC', occurred_at) as date),
-        0, 0, 0, 0,
-        {% for channel in channels %}
-            0,
-        {% endfor %}
-        0,
-        case when payment_event_kind = 'failed' then 1 else 0 end,
-        case when payment_event_kind = 'chargeback' then 1 else 0 end,
-        case when payment_event_kind = 'chargeback' then amount else 0 end
-
-    from payment_events
-    where payment_event_kind in ('failed', 'chargeback')
+        {% endif %}
+    {% endfor %}
 
 ),
 
@@ -132,7 +116,7 @@ days as (
         sum(completed_orders) as completed_orders,
         sum(gross_margin) as gross_margin,
         sum(unpaid_shipping) as unpaid_shipping,
-        sum(returns) as returns,
+        sum(returns_received) as returns_received,
         {% for channel in channels %}
             sum({{ channel }}_contacts) as {{ channel }}_contacts,
         {% endfor %}
@@ -157,7 +141,7 @@ costed as (
         days.gross_margin,
         days.completed_orders * rates.order_handling
         + days.unpaid_shipping * rates.delivery
-        + days.returns * rates.return_processing
+        + days.returns_received * rates.return_processing
         + days.failures * rates.payment_failure
         + days.chargebacks * rates.chargeback_fee
         + days.charged_back * rates.chargeback_loss as purchase_cost,
