@@ -69,6 +69,8 @@ in_window as (
         completed.treatment_code,
         completed.cohort_date,
         completed.window_days,
+        completed.window_end,
+        completed.is_holdout,
         coalesce(sum(customer_days.completed_orders), 0) as purchases,
         coalesce(sum(customer_days.gross_margin), 0) as margin,
         coalesce(sum(customer_days.cost_to_serve), 0) as cost_to_serve,
@@ -83,7 +85,7 @@ in_window as (
             completed.customer_id = customer_days.customer_id
             and customer_days.activity_day >= completed.cohort_date
             and customer_days.activity_day < completed.window_end
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
@@ -92,11 +94,11 @@ in_window as (
 final as (
 
     select
-        completed.customer_id,
-        completed.treatment_code,
-        completed.cohort_date,
-        completed.window_days,
-        completed.is_holdout,
+        in_window.customer_id,
+        in_window.treatment_code,
+        in_window.cohort_date,
+        in_window.window_days,
+        in_window.is_holdout,
         in_window.purchases,
         case when in_window.purchases > 0 then 1 else 0 end as repurchased,
         case when in_window.recent_purchases > 0 then 1 else 0 end as purchased_recently,
@@ -106,23 +108,17 @@ final as (
         case when at_end.ladder_level > at_start.ladder_level then 1 else 0 end as moved_up,
         case when at_end.ladder_level < at_start.ladder_level then 1 else 0 end as moved_down
 
-    from completed
-    inner join in_window
-        on
-            completed.customer_id = in_window.customer_id
-            and completed.treatment_code = in_window.treatment_code
-            and completed.cohort_date = in_window.cohort_date
-            and completed.window_days = in_window.window_days
+    from in_window
     left join rungs as at_start
         on
-            completed.customer_id = at_start.customer_id
-            and completed.cohort_date >= at_start.valid_from
-            and (at_start.valid_to is null or completed.cohort_date < at_start.valid_to)
+            in_window.customer_id = at_start.customer_id
+            and in_window.cohort_date >= at_start.valid_from
+            and (at_start.valid_to is null or in_window.cohort_date < at_start.valid_to)
     left join rungs as at_end
         on
-            completed.customer_id = at_end.customer_id
-            and completed.window_end >= at_end.valid_from
-            and (at_end.valid_to is null or completed.window_end < at_end.valid_to)
+            in_window.customer_id = at_end.customer_id
+            and in_window.window_end >= at_end.valid_from
+            and (at_end.valid_to is null or in_window.window_end < at_end.valid_to)
 
 )
 
