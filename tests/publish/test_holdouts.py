@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import psycopg
 
 from ladder.publish.files import drop_service_file
@@ -17,7 +16,7 @@ from ladder.publish.run import publish
 from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
 from tests.publish.conftest import desk, held, sandbox
-from tests.publish.test_payloads import PAYLOADS, random_tickets
+from tests.publish.test_payloads import PAYLOADS, random_tickets, write_tickets
 from tests.publish.vocabulary import file_records
 from tests.transform.standins import (
     EXCLUDE,
@@ -42,18 +41,6 @@ def groups(url: str, system: str) -> tuple[set[str], set[str]]:
 
 def present(state: Path) -> set[str]:
     return {c for c, (is_present, _, _) in held(state).items() if is_present}
-
-
-def write_tickets(url: str, tickets: pd.DataFrame) -> None:
-    with psycopg.connect(url) as conn:
-        conn.execute(
-            "create table staging.stg_helpdesk__tickets (ticket_id varchar, customer_id varchar,"
-            " created_at timestamptz, channel text, category text, ticket_status text,"
-            " is_complaint boolean, satisfaction integer, updated_at timestamptz)"
-        )
-        with conn.cursor().copy("copy staging.stg_helpdesk__tickets from stdin") as copy:
-            for row in tickets.itertuples(index=False):
-                copy.write_row([None if pd.isna(v) else v for v in row])
 
 
 def test_no_destination_holds_a_holdout_and_a_new_holdout_is_removed(world) -> None:

@@ -63,6 +63,19 @@ def random_tickets(rng: np.random.Generator, ids: list[str]) -> pd.DataFrame:
     return tickets
 
 
+def write_tickets(url: str, tickets: pd.DataFrame) -> None:
+    """The stand-in of staging.stg_helpdesk__tickets the service payload reads."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "create table staging.stg_helpdesk__tickets (ticket_id varchar, customer_id varchar,"
+            " created_at timestamptz, channel text, category text, ticket_status text,"
+            " is_complaint boolean, satisfaction integer, updated_at timestamptz)"
+        )
+        with conn.cursor().copy("copy staging.stg_helpdesk__tickets from stdin") as copy:
+            for row in tickets.itertuples(index=False):
+                copy.write_row([None if pd.isna(v) else v for v in row])
+
+
 def expected_facts(tickets: pd.DataFrame, customer: str) -> tuple:
     """(latest rating, its day, open tickets) of one customer, from the random tickets."""
     own = tickets[tickets.customer_id == customer]
@@ -83,15 +96,7 @@ def test_payload_models_send_the_customers_reason_and_the_agents_facts_only(worl
     tickets = random_tickets(rng, ids)
     write(url, tables)
     no_unreadable_consent_nor_suppression(url)
-    with psycopg.connect(url) as conn:
-        conn.execute(
-            "create table staging.stg_helpdesk__tickets (ticket_id varchar, customer_id varchar,"
-            " created_at timestamptz, channel text, category text, ticket_status text,"
-            " is_complaint boolean, satisfaction integer, updated_at timestamptz)"
-        )
-        with conn.cursor().copy("copy staging.stg_helpdesk__tickets from stdin") as copy:
-            for row in tickets.itertuples(index=False):
-                copy.write_row([None if pd.isna(v) else v for v in row])
+    write_tickets(url, tickets)
     # The consent test recomputes consent from raw, which these stand-ins replace.
     run_dbt(["build", "--select", *SELECT, *PAYLOADS, *EXCLUDE], D, warehouse_url=url,
             capture=True)  # fmt: skip

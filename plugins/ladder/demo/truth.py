@@ -198,8 +198,11 @@ def persona_report(warehouse: psycopg.Connection, truth: Truth, as_of: date) -> 
     """Join marts.customer_segments (built for `as_of`) with the planted persona and traits
     of each customer, and whether an advocate's advocacy was observable before then."""
     cursor = warehouse.execute(
-        f"select customer_id, ladder_rung, value_segment, {', '.join(FLAGS)} "
-        "from marts.customer_segments"
+        "select segments.customer_id, segments.ladder_rung, segments.value_segment, "
+        f"{', '.join('segments.' + flag for flag in FLAGS)}, "
+        "coalesce(value.purchase_days_365d > 0, false) as bought_in_year "
+        "from marts.customer_segments as segments "
+        "left join marts.customer_value as value using (customer_id)"
     )
     segments = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
     segments["persona"] = segments.customer_id.map(truth.persona)
@@ -209,10 +212,6 @@ def persona_report(warehouse: psycopg.Connection, truth: Truth, as_of: date) -> 
     segments[FLAGS] = segments[FLAGS].fillna(False).astype(bool)
     observed = {row[0] for row in warehouse.execute(ADVOCACY_OBSERVED, {"as_of": as_of})}
     segments["advocacy_observed"] = segments.customer_id.isin(observed)
-    active = warehouse.execute(
-        "select customer_id from marts.customer_value where purchase_days_365d > 0"
-    )
-    segments["bought_in_year"] = segments.customer_id.isin({row[0] for row in active})
     segments["has_stopped"] = segments.customer_id.isin(truth.stopped)
     return PersonaReport(segments, truth.traits)
 
