@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from ladder.demo import generate as g
+from ladder.demo import response
 from ladder.demo.personas import PERSONAS
 
 # Per day, the share of existing customers who change their marketing consent.
@@ -65,6 +66,7 @@ def truth_tables(pop: g.Population) -> dict[str, pa.Table]:
                 "repeat_purchases": pop.repeats,
                 "opted_in": pop.opted_in,
                 "created_day": pop.created,
+                "heavy_use": pop.heavy_use,
             }
         ),
     }
@@ -87,6 +89,10 @@ def initial_history(customers: int, seed: int, start: date, end: date) -> Batch:
     shop, helpdesk = _split(tables)
     shop.update(customers=customers_table, referrals=referrals, marketing_consent=consent)
     truth = truth_tables(pop)
+    nothing = response.no_responses()
+    truth["treatment_received"] = nothing.received
+    truth["response_orders"] = _response_order_rows(tables["orders"].slice(0, 0), nothing, end)
+    truth["planted_effects"] = response.planted_effects_table()
     truth["generation"] = pa.table(
         {
             "seed": [seed],
@@ -109,7 +115,12 @@ class State:
     end: date
     population: g.Population
     ids: g.IdCounter
-    recent_orders: pa.Table  # order_id, customer_id, ordered_at (days), net, persona
+    recent_orders: pa.Table  # order_id, customer_id, net, persona, heavy_use
+    # What the company's systems hold (response.py), the treatments customers received
+    # before, and the responses drawn earlier that fall on this day.
+    held: dict[str, str]
+    received_before: set[tuple[str, str]]
+    due: list[tuple[str, str]]
 
 
 def next_day(state: State, day: date) -> Batch:
@@ -137,6 +148,10 @@ def next_day(state: State, day: date) -> Batch:
         ]
     )
     tables["returns"] = pa.concat_tables([tables["returns"], _late_returns(rng, state, d0, clock)])
+    responses = response.receive(rng, old, state.held, state.received_before, list(state.due), day)
+    responded = _response_orders(rng, old, responses, d0, clock, state.ids)
+    for name, rows in responded.items():
+        tables[name] = pa.concat_tables([tables[name], rows])
     consent = pa.concat_tables(
         [
             g.consent_records(rng, new, True, 0.0, new.created, d1, clock, state.ids),
@@ -162,15 +177,49 @@ def next_day(state: State, day: date) -> Batch:
         "customer_parameters": pa.concat_tables(
             [old_truth["customer_parameters"], new_truth["customer_parameters"]]
         ),
+        "treatment_received": responses.received,
+        "response_orders": _response_order_rows(responded["orders"], responses, day),
+        "planted_effects": response.planted_effects_table(),
     }
     return Batch(shop, helpdesk, truth)
+
+
+def _response_order_rows(orders: pa.Table, responses: response.Responses, day: date) -> pa.Table:
+    return pa.table(
+        {
+            "order_id": orders["order_id"],
+            "customer_id": orders["customer_id"],
+            "treatment_code": pa.array(responses.due_codes.tolist(), pa.string()),
+            "ordered_on": pa.array([day] * orders.num_rows, pa.date32()),
+        }
+    )
+
+
+def _response_orders(
+    rng: np.random.Generator,
+    pop: g.Population,
+    responses: response.Responses,
+    d0: float,
+    clock: g.Clock,
+    ids: g.IdCounter,
+) -> dict[str, pa.Table]:
+    """One completed order per response due today, in the order of `responses.due_*`:
+    the customer's usual basket times the treatment's basket factor."""
+    buyers = pop.take(responses.due_today)
+    factor = np.array([response.EFFECTS[c].basket_factor for c in responses.due_codes])
+    buyers.nu = buyers.nu / factor  # the mean margin per purchase is p / nu
+    n = buyers.size
+    window = g.Window(buyers, start=np.full(n, d0), end=d0 + 1.0, first_purchase=False)
+    none = np.zeros(n, dtype=bool)
+    owner = np.arange(n)
+    return g.order_tables(rng, window, owner, d0 + rng.random(n), none, none, clock, ids)
 
 
 def _late_returns(rng: np.random.Generator, state: State, d0: float, clock: g.Clock) -> pa.Table:
     """Returns arriving today for orders of the last 30 days."""
     recent = state.recent_orders
     persona = np.asarray(recent["persona"])
-    chance = g.return_chance(persona) * DAILY_RETURN_HAZARD
+    chance = g.return_chance(persona) * np.asarray(recent["heavy_use"]) * DAILY_RETURN_HAZARD
     idx = np.flatnonzero(rng.random(persona.size) < chance)
     when = d0 + rng.random(idx.size)
     partial = rng.random(idx.size) < 0.4

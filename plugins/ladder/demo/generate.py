@@ -196,6 +196,7 @@ class Population:
     repeats: np.ndarray  # repeat purchases made so far
     opted_in: np.ndarray  # current marketing consent
     traits: np.ndarray  # bit i set: carries TRAITS[i]
+    heavy_use: np.ndarray  # factor on returns and service contacts (response.py)
     # How promising the first order looks (personas.py); only the creation window uses it.
     first_signal: np.ndarray
 
@@ -264,6 +265,7 @@ def new_population(
         repeats=np.zeros(numbers.size, dtype=np.int64),
         opted_in=rng.random(numbers.size) < persona_param("opt_in_share", persona),
         traits=traits,
+        heavy_use=np.ones(numbers.size),
         first_signal=_first_signal(rng, persona, traits, lam, nu),
     )
 
@@ -410,12 +412,12 @@ def activity(
     order = np.lexsort((day, owner))
     owner, day, cancelled, first = owner[order], day[order], cancelled[order], first[order]
 
-    tables = _orders(rng, w, owner, day, cancelled, first, clock, ids)
+    tables = order_tables(rng, w, owner, day, cancelled, first, clock, ids)
     tables.update(_service(rng, w, clock, ids))
     return tables
 
 
-def _orders(
+def order_tables(
     rng: np.random.Generator,
     w: Window,
     owner: np.ndarray,
@@ -506,7 +508,7 @@ def _orders(
         owner,
         day,
         net,
-        completed & (rng.random(n) < return_chance(persona)),
+        completed & (rng.random(n) < return_chance(persona) * pop.heavy_use[owner]),
         order_ids,
         customer_ids,
         clock,
@@ -569,12 +571,12 @@ def _payment_events(rng, w, persona, day, amount, order_ids, customer_ids, clock
 def _service(rng: np.random.Generator, w: Window, clock: Clock, ids: IdCounter) -> dict:
     pop = w.pop
     years = np.maximum(w.end - w.start, 0.0) / 365.25
-    count = rng.poisson(persona_param("tickets_per_year", pop.persona) * years)
+    count = rng.poisson(persona_param("tickets_per_year", pop.persona) * years * pop.heavy_use)
     if w.first_purchase:
         count = np.maximum(count, persona_param("min_tickets", pop.persona))
         # The one abuse report falls on a contact in the customer's first window.
         count = np.maximum(count, has_trait(pop.traits, "one_abuse_report").astype(np.int64))
-    ordinary = rng.poisson(cast.ORDINARY_CONTACTS_PER_YEAR * years) * has_trait(
+    ordinary = rng.poisson(cast.ORDINARY_CONTACTS_PER_YEAR * years * pop.heavy_use) * has_trait(
         pop.traits, "ordinary_contacts"
     )
     questions = rng.poisson(cast.STU_QUESTIONS_PER_YEAR * years) * has_trait(pop.traits, "stu")

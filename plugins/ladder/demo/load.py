@@ -16,7 +16,15 @@ import pyarrow.csv as pacsv
 from ladder import config
 from ladder.demo import generate as g
 from ladder.demo.company import Batch, State, initial_history, next_day
-from ladder.demo.schema import HELPDESK_TABLES, SHOP_TABLES, TRUTH_SCHEMA, TRUTH_TABLES, TableDef
+from ladder.demo.response import held_treatments
+from ladder.demo.schema import (
+    HELPDESK_TABLES,
+    SHOP_TABLES,
+    TRUTH_SCHEMA,
+    TRUTH_TABLES,
+    TableDef,
+    truth_table,
+)
 from ladder.errors import LadderError
 from ladder.warehouse import resolve_warehouse
 
@@ -180,11 +188,17 @@ def _read_state(conn, day: date) -> State:
     seed, customers, start, end, covered_until = generation
     if day < covered_until:
         raise _AlreadyCovered(covered_until)
+    received_table = f"{TRUTH_SCHEMA}.treatment_received"
+    if conn.execute("select to_regclass(%s)", (received_table,)).fetchone()[0] is None:
+        raise LadderError(
+            "the demo company was made by an older Ladder, before it responded to what its "
+            "systems hold; make a new one with `ladder demo-data` (or `ladder simulate --fresh`)"
+        )
     # Personas come back as their index in PERSONA_NAMES (PostgreSQL arrays count from 1).
     names = list(g.PERSONA_NAMES)
     params = conn.execute(
         f"select p.customer_id, array_position(%s::text[], persona) - 1, lambda_per_day, "
-        f"dropout_p, dropout_after, nu, repeat_purchases, opted_in, created_day "
+        f"dropout_p, dropout_after, nu, repeat_purchases, opted_in, created_day, heavy_use "
         f"from {TRUTH_SCHEMA}.customer_parameters p "
         f"join {TRUTH_SCHEMA}.customer_persona using (customer_id) order by p.customer_id",
         (names,),
@@ -201,6 +215,7 @@ def _read_state(conn, day: date) -> State:
         opted_in=np.array(columns[7], dtype=bool),
         created=np.array(columns[8], dtype=float),
         traits=np.zeros(len(params), dtype=np.int64),
+        heavy_use=np.array(columns[9], dtype=float),
         first_signal=np.zeros(len(params)),  # their first orders are behind them
     )
     traits = conn.execute(
@@ -216,18 +231,20 @@ def _read_state(conn, day: date) -> State:
     _continue_ids(conn, SHOP_TABLES, ids)
     rows = conn.execute(
         "select o.order_id, o.customer_id, array_position(%s::text[], p.persona) - 1, "
-        "(sum(l.quantity * l.unit_price) - o.discount_amount)::float8 as net "
+        "(sum(l.quantity * l.unit_price) - o.discount_amount)::float8 as net, c.heavy_use "
         "from public.orders o join public.order_lines l using (order_id) "
         f"join {TRUTH_SCHEMA}.customer_persona p using (customer_id) "
+        f"join {TRUTH_SCHEMA}.customer_parameters c using (customer_id) "
         "where o.status = 'completed' and o.ordered_at >= %s and o.ordered_at < %s "
         "and o.order_id ~ %s "
         # One return per order: a second could refund more than the order charged.
         "and not exists (select 1 from public.returns r where r.order_id = o.order_id) "
-        "group by o.order_id, o.customer_id, p.persona, o.discount_amount order by o.order_id",
+        "group by o.order_id, o.customer_id, p.persona, o.discount_amount, c.heavy_use "
+        "order by o.order_id",
         (names, day - timedelta(days=30), day, g.own_id_pattern("orders")),
     ).fetchall()
-    order_id, customer_id, persona, net = (
-        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    order_id, customer_id, persona, net, heavy_use = (
+        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
     )
     recent = pa.table(
         {
@@ -235,9 +252,18 @@ def _read_state(conn, day: date) -> State:
             "customer_id": pa.array(customer_id, pa.string()),
             "persona": pa.array(persona, pa.int8()),
             "net": pa.array(net, pa.float64()),
+            "heavy_use": pa.array(heavy_use, pa.float64()),
         }
     )
-    return State(seed, customers, start, end, population, ids, recent)
+    received = conn.execute(
+        f"select customer_id, treatment_code, responds_on from {TRUTH_SCHEMA}.treatment_received"
+    ).fetchall()
+    return State(
+        seed, customers, start, end, population, ids, recent,
+        held=held_treatments(),
+        received_before={(customer, code) for customer, code, _ in received},
+        due=[(customer, code) for customer, code, when in received if when == day],
+    )  # fmt: skip
 
 
 class _AlreadyCovered(Exception):
@@ -281,11 +307,13 @@ def append_day(day: date) -> Summary:
             "and customer_id ~ %s",
             (day.strftime("%Y%m%d"), day, day.isoformat(), day, g.own_id_pattern("customers")),
         )
-        persona_def, params_def, trait_def = TRUTH_TABLES[0], TRUTH_TABLES[1], TRUTH_TABLES[2]
-        _copy(shop_conn, TRUTH_SCHEMA, persona_def, batch.truth["customer_persona"])
-        _copy(shop_conn, TRUTH_SCHEMA, trait_def, batch.truth["customer_trait"])
-        shop_conn.execute(f"truncate {TRUTH_SCHEMA}.{params_def.name}")
-        _copy(shop_conn, TRUTH_SCHEMA, params_def, batch.truth["customer_parameters"])
+        for name in ("customer_persona", "customer_trait", "treatment_received",
+                     "response_orders"):  # fmt: skip
+            _copy(shop_conn, TRUTH_SCHEMA, truth_table(name), batch.truth[name])
+        # Replaced whole: what moved on today, and the effects as planted now.
+        for name in ("customer_parameters", "planted_effects"):
+            shop_conn.execute(f"truncate {TRUTH_SCHEMA}.{name}")
+            _copy(shop_conn, TRUTH_SCHEMA, truth_table(name), batch.truth[name])
         shop_conn.execute(
             f"update {TRUTH_SCHEMA}.generation set covered_until = %s", (day + timedelta(days=1),)
         )

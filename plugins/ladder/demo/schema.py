@@ -29,6 +29,10 @@ class TableDef:
         return [name for name, _ in self.columns]
 
 
+def truth_table(name: str) -> TableDef:
+    return next(t for t in TRUTH_TABLES if t.name == name)
+
+
 TS = "timestamptz"
 MONEY = "numeric(12, 2)"
 
@@ -91,10 +95,25 @@ TRUTH_TABLES = (
         ("customer_id", "text"), ("lambda_per_day", "double precision"),
         ("dropout_p", "double precision"), ("dropout_after", "bigint"),
         ("nu", "double precision"), ("repeat_purchases", "bigint"), ("opted_in", "boolean"),
-        ("created_day", "double precision"),
+        ("created_day", "double precision"), ("heavy_use", "double precision"),
     ), ("customer_id",)),
     TableDef("customer_trait", (("customer_id", "text"), ("trait", "text")),
              ("customer_id", "trait")),
+    # The demo's response to what its systems hold (response.py).
+    TableDef("treatment_received", (
+        ("customer_id", "text"), ("treatment_code", "text"), ("received_on", "date"),
+        ("responds_on", "date"), ("improves", "boolean"),
+    ), ("customer_id", "treatment_code")),
+    TableDef("response_orders", (
+        ("order_id", "text"), ("customer_id", "text"), ("treatment_code", "text"),
+        ("ordered_on", "date"),
+    ), ("order_id",)),
+    TableDef("planted_effects", (
+        ("treatment_code", "text"), ("purchase_response", "double precision"),
+        ("response_days", "integer"), ("basket_factor", "double precision"),
+        ("improves_share", "double precision"), ("improved_heavy_use", "double precision"),
+        ("description", "text"),
+    ), ("treatment_code",)),
     TableDef("generation", (
         ("seed", "bigint"), ("customers", "bigint"), ("start_date", "date"),
         ("end_date", "date"), ("covered_until", "date"),
