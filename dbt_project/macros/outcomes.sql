@@ -146,7 +146,9 @@ select * from final
         avg({{ unit }}) filter (where is_holdout) as holdout_{{ name }},
     {% endfor %}
     {{ uplift_interval('profit', '') }},
-    {{ uplift_interval('repurchased', 'repurchase_') }}
+    {{ uplift_interval('repurchased', 'repurchase_') }},
+    {{ uplift_interval('purchases', 'purchases_') }},
+    {{ is_harmful() }} as is_harmful
 {%- endmacro %}
 
 
@@ -156,19 +158,28 @@ select * from final
     interval is null when either group has fewer than 2 customers.
 -#}
 {% macro uplift_interval(unit, prefix) -%}
-    {%- set z = 1.959964 -%}
-    {%- set difference -%}
-        avg({{ unit }}) filter (where not is_holdout) - avg({{ unit }}) filter (where is_holdout)
-    {%- endset -%}
-    {%- set error -%}
-        sqrt(
-            var_samp({{ unit }}) filter (where not is_holdout)
-            / nullif(count(*) filter (where not is_holdout), 0)
-            + var_samp({{ unit }}) filter (where is_holdout)
-            / nullif(count(*) filter (where is_holdout), 0)
-        )
-    {%- endset -%}
-    {{ difference }} as {{ prefix }}uplift,
-    {{ difference }} - {{ z }} * {{ error }} as {{ prefix }}ci_low,
-    {{ difference }} + {{ z }} * {{ error }} as {{ prefix }}ci_high
+    {{ uplift_estimate(unit) }} as {{ prefix }}uplift,
+    {{ uplift_estimate(unit) }} - {{ uplift_margin(unit) }} as {{ prefix }}ci_low,
+    {{ uplift_estimate(unit) }} + {{ uplift_margin(unit) }} as {{ prefix }}ci_high
+{%- endmacro %}
+
+
+{#- Harm: the profit uplift's whole 95 % interval below zero (report, validate_marts). -#}
+{% macro is_harmful() -%}
+    coalesce({{ uplift_estimate('profit') }} + {{ uplift_margin('profit') }} < 0, false)
+{%- endmacro %}
+
+
+{% macro uplift_estimate(unit) -%}
+    avg({{ unit }}) filter (where not is_holdout) - avg({{ unit }}) filter (where is_holdout)
+{%- endmacro %}
+
+
+{% macro uplift_margin(unit) -%}
+    1.959964 * sqrt(
+        var_samp({{ unit }}) filter (where not is_holdout)
+        / nullif(count(*) filter (where not is_holdout), 0)
+        + var_samp({{ unit }}) filter (where is_holdout)
+        / nullif(count(*) filter (where is_holdout), 0)
+    )
 {%- endmacro %}

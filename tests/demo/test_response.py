@@ -66,7 +66,8 @@ def test_held_customers_respond_once_as_planted_and_others_not_at_all(warehouse,
         responses = dict(conn.execute(
             "select r.treatment_code, count(*) from demo_truth.response_orders r "
             "join public.orders o using (order_id, customer_id) "
-            "where o.status = 'completed' and (o.ordered_at at time zone 'UTC')::date = r.ordered_on group by 1"
+            "where o.status = 'completed' "
+            "and (o.ordered_at at time zone 'UTC')::date = r.ordered_on group by 1"
         ).fetchall())  # fmt: skip
         drawn = conn.execute(
             "select count(*) from demo_truth.treatment_received t left join "

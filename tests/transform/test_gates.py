@@ -1,6 +1,8 @@
 """The Great Expectations gates on the demo company: both pass on clean data, and each
 planted upstream bug trips one (every interaction flagged abusive; prices in cents),
-raw first, and the segment drift check behind it when raw was let through."""
+raw first, and the segment drift check behind it when raw was let through; a treatment
+whose profit uplift is significantly negative is a warning of the marts gate, not a stop.
+The tests run in this order: the last leaves the raw data broken."""
 
 from __future__ import annotations
 
@@ -18,6 +20,37 @@ def test_both_gates_pass_on_clean_data_and_build_data_docs(built) -> None:
         result = run_gate(gate, built.url, AS_OF)
         assert result.success and result.evaluated >= 10 and not result.failures
         assert result.data_docs.name == "index.html" and result.data_docs.exists()
+
+
+def test_a_significantly_harmful_treatment_warns_and_the_gate_passes(built) -> None:
+    # What treatment_outcomes_pooled holds when a treatment's completed cohorts lost
+    # money (how is_harmful is computed: tests/transform/test_outcomes.py).
+    row = {"treatment_code": "GROW_CROSS_SELL", "system": "marketing", "window_days": 30,
+           "cohorts": 3, "first_cohort_date": AS_OF - timedelta(days=90),
+           "last_cohort_date": AS_OF - timedelta(days=30), "n_treated": 900, "n_holdout": 100,
+           "uplift": -12.5, "ci_low": -20.1, "ci_high": -4.9, "is_harmful": True,
+           "as_of_date": AS_OF}  # fmt: skip
+    with psycopg.connect(built.url) as conn:
+        conn.execute(
+            f"insert into marts.treatment_outcomes_pooled ({', '.join(row)})"
+            f" values ({', '.join(['%s'] * len(row))})",
+            list(row.values()),
+        )
+    try:
+        result = run_gate("marts", built.url, AS_OF)
+    finally:
+        with psycopg.connect(built.url) as conn:
+            conn.execute("delete from marts.treatment_outcomes_pooled where is_harmful")
+    assert result.success and not result.failures
+    assert len(result.warnings) == 1
+    assert "significantly negative profit uplift" in result.warnings[0]
+    assert "warning: " in result.render()
+    with psycopg.connect(built.url) as conn:
+        recorded = conn.execute(
+            "select success, warnings from ops.gate_runs where gate = 'marts'"
+            " order by run_id desc limit 1"
+        ).fetchone()
+    assert recorded == (True, list(result.warnings))
 
 
 def test_prices_in_cents_trip_validate_raw(built) -> None:

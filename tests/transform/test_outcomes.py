@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +25,7 @@ import psycopg
 import pytest
 
 from ladder import config
+from ladder.report import charts, queries
 from ladder.transform import run_dbt
 from tests.transform.standins import write
 
@@ -31,6 +33,7 @@ SEEDS = config.PROJECT_ROOT / "dbt_project" / "seeds"
 D = date(2026, 7, 1)
 COHORTS = [D - timedelta(days=d) for d in (200, 120, 60, 10)]
 EFFECT, PLACEBO, NO_HOLDOUT = "WINBACK", "GROW_CROSS_SELL", "PRIORITY_SUPPORT"
+HARM = "PROFIT_ALTERNATIVES"  # treated customers' margins lowered: flagged harmful
 CUSTOMERS = 400  # per treatment and cohort
 HOLDOUT_SHARE = 0.25
 ORDERS_PER_DAY = 0.05
@@ -60,8 +63,8 @@ def at(day: date, rng: np.random.Generator) -> datetime:
 def company(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Customers per treatment and cohort, their assignment log, rungs and activities."""
     log, rungs, orders, returns, contacts, payments = [], [], [], [], [], []
-    for code in (EFFECT, PLACEBO, NO_HOLDOUT):
-        for cohort in COHORTS:
+    for code in (EFFECT, PLACEBO, NO_HOLDOUT, HARM):
+        for cohort in COHORTS[:2] if code == HARM else COHORTS:
             # One cohort of the placebo has a single held-out customer: no interval.
             share = 0 if code == NO_HOLDOUT else HOLDOUT_SHARE
             held = rng.random(CUSTOMERS) < share
@@ -84,7 +87,7 @@ def company(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                 first = D - timedelta(days=400)
                 rungs.append((customer, first, change, start_level, False))
                 rungs.append((customer, change, None, end_level, True))
-                raise_ = MARGIN_RAISE if code == EFFECT and not held[i] else 0.0
+                raise_ = {EFFECT: MARGIN_RAISE, HARM: -MARGIN_RAISE}.get(code, 0.0) * (not held[i])
                 for day in range(400):
                     if rng.random() >= ORDERS_PER_DAY:
                         continue
@@ -207,7 +210,8 @@ def summarise(group: pd.DataFrame) -> pd.Series:
     for name, unit in MEANS.items():
         out[f"treated_{name}"] = treated[unit].mean() if len(treated) else None
         out[f"holdout_{name}"] = held[unit].mean() if len(held) else None
-    for prefix, unit in (("", "profit"), ("repurchase_", "repurchased")):
+    for prefix, unit in (("", "profit"), ("repurchase_", "repurchased"),
+                         ("purchases_", "purchases")):  # fmt: skip
         both = len(treated) and len(held)
         uplift = treated[unit].mean() - held[unit].mean() if both else None
         out[f"{prefix}uplift"] = uplift
@@ -216,6 +220,7 @@ def summarise(group: pd.DataFrame) -> pd.Series:
             out[f"{prefix}ci_low"], out[f"{prefix}ci_high"] = uplift - Z * error, uplift + Z * error
         else:
             out[f"{prefix}ci_low"] = out[f"{prefix}ci_high"] = None
+    out["is_harmful"] = out["ci_high"] is not None and out["ci_high"] < 0
     return pd.Series(out)
 
 
@@ -348,3 +353,32 @@ def test_daily_costs_sum_to_the_trailing_year_and_stop_before_d(built) -> None:
             " where abs(totals.cost_to_serve_365d - coalesce(days.cost, 0)) > 0.045"
         ).fetchone()
         assert mismatched == 0
+
+
+def test_a_harmful_treatment_is_flagged_and_the_forest_plot_draws_every_interval(built) -> None:
+    url, _ = built
+    pooled = read(url, "marts.treatment_outcomes_pooled")
+    assert set(pooled[pooled.is_harmful].treatment_code) == {HARM}
+    assert (pooled[pooled.is_harmful].ci_high < 0).all()
+
+    with queries.connect(url) as conn:
+        rows = queries.outcomes(conn, D)
+    svg = charts.svg(charts.forest(rows))
+    # The estimates' marks (their aria-label starts with the x field, uplift).
+    drawn = [dict(part.split(": ", 1) for part in label.split("; "))
+             for label in re.findall(r'aria-label="(uplift: [^"]*)"', svg)]  # fmt: skip
+    measured = [r for r in rows if r["ci_low"] is not None]
+    assert sorted((d["treatment"], d["window"]) for d in drawn) == sorted(
+        (r["treatment"], r["window"]) for r in measured
+    )
+    for mark in drawn:
+        row = next(
+            r
+            for r in measured
+            if (r["treatment"], r["window"]) == (mark["treatment"], mark["window"])
+        )
+        for field in ("uplift", "ci_low", "ci_high"):
+            assert float(mark[field].replace("\u2212", "-").replace(",", "")) == pytest.approx(
+                row[field], abs=0.01
+            )
+    assert {r["treatment"] for r in measured} == {EFFECT, PLACEBO, HARM}

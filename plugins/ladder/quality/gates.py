@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from great_expectations.expectations.metadata_types import FailureSeverity
+
 from ladder import config
 from ladder.errors import LadderError
 from ladder.quality.suites import GATES, LATER, RAW_TABLES, Check, marts_checks, raw_checks
@@ -38,11 +40,14 @@ class GateResult:
     evaluated: int
     failures: tuple[str, ...]
     data_docs: Path
+    # Expectations of severity "warning" that failed: told, but the run goes on.
+    warnings: tuple[str, ...] = ()
 
     def render(self) -> str:
         verdict = "passed" if self.success else f"FAILED ({len(self.failures)} failing)"
         lines = [f"validate_{self.gate}: {verdict}, {self.evaluated} expectations"]
         lines += [f"  failed: {failure}" for failure in self.failures]
+        lines += [f"  warning: {warning}" for warning in self.warnings]
         lines.append(f"  Data Docs: {self.data_docs}")
         return "\n".join(lines)
 
@@ -89,18 +94,20 @@ def run_gate(
         context.build_data_docs(site_names=[DOCS_SITE])
         site_url = context.get_docs_sites_urls(site_name=DOCS_SITE)[0]["site_url"]
     docs = Path(site_url.removeprefix("file://")).resolve()
-    failures, evaluated = [], 0
+    failures, warnings, evaluated = [], [], 0
     for validation in result.run_results.values():
         evaluated += validation.statistics["evaluated_expectations"]
         suite = validation.suite_name
         for outcome in validation.results:
             if not outcome.success:
-                failures.append(f"{suite}: {_describe(outcome)}")
+                warned = outcome.expectation_config.severity == FailureSeverity.WARNING
+                (warnings if warned else failures).append(f"{suite}: {_describe(outcome)}")
     # The watched figures' own messages say which figure failed and by how much.
     failures += problems
-    success = bool(result.success) and not problems
-    outcome = GateResult(gate, success, evaluated, tuple(failures), docs)
+    outcome = GateResult(gate, not failures, evaluated, tuple(failures), docs, tuple(warnings))
     log.info("Data Docs for validate_%s: %s", gate, docs)
+    for warning in warnings:
+        log.warning("validate_%s: %s", gate, warning)
     _record(warehouse_url, outcome, as_of)
     if not outcome.success:
         raise GateFailed(outcome.render())
@@ -129,9 +136,9 @@ def _record(warehouse_url: str, outcome: GateResult, as_of: date | None) -> None
     with psycopg.connect(warehouse_url) as conn:
         conn.execute(
             "insert into ops.gate_runs (gate, as_of_date, success, evaluated, failures,"
-            " data_docs) values (%s, %s, %s, %s, %s, %s)",
+            " warnings, data_docs) values (%s, %s, %s, %s, %s, %s, %s)",
             (outcome.gate, as_of, outcome.success, outcome.evaluated, list(outcome.failures),
-             str(outcome.data_docs)),
+             list(outcome.warnings), str(outcome.data_docs)),
         )  # fmt: skip
 
 

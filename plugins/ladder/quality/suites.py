@@ -47,10 +47,12 @@ def _threshold(section: str, name: str) -> Any:
     return value
 
 
-def _rows(query: str, description: str) -> Any:
+def _rows(query: str, description: str, severity: str = "critical") -> Any:
     import great_expectations.expectations as gxe
 
-    return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=query, description=description, severity=severity
+    )
 
 
 def _future(table: str, share: float) -> Any:
@@ -196,6 +198,16 @@ def marts_checks(schema: str) -> list[Check]:
                 "select customer_id from {batch} where service_tier not in"
                 " ('standard', 'priority') and ladder_rung <> 'Terrorist'",
                 "nobody below the standard service tier for being unprofitable",
+            ),
+        ]),
+        Check("marts_treatment_outcomes_pooled", schema, "treatment_outcomes_pooled", [
+            # A warning, not a stop: tonight's lists are not wrong for it, but someone
+            # should look at the treatment (docs/outcomes.md).
+            _rows(
+                "select treatment_code, window_days, uplift, ci_low, ci_high from {batch}"
+                " where is_harmful",
+                "no treatment's completed cohorts show a significantly negative profit uplift",
+                severity="warning",
             ),
         ]),
         *_watching("marts"),

@@ -172,6 +172,39 @@ def treatments(rows: Rows) -> alt.Chart:
     )
 
 
+def forest(rows: Rows) -> alt.FacetChart:
+    """Profit uplift per customer with its 95 % interval, one row per treatment and a
+    panel per outcome window; red where the whole interval is below zero (harm)."""
+    measured = [r for r in rows if r["ci_low"] is not None]
+    base = alt.Chart().encode(
+        y=alt.Y("treatment:N", title=None, sort=sorted({r["treatment"] for r in measured})),
+        color=alt.condition("datum.is_harmful", alt.value("#c0392b"), alt.value("#1f5f8b")),
+    )
+    interval = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="profit uplift per customer (95 % interval)"), x2="ci_high:Q"
+    )
+    estimate = base.mark_point(filled=True, size=60).encode(
+        x="uplift:Q",
+        tooltip=[
+            "treatment:N", "window:N", "n_treated:Q", "n_holdout:Q",
+            alt.Tooltip("uplift:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
+            alt.Tooltip("ci_high:Q", format=".2f"),
+        ],
+    )  # fmt: skip
+    zero = alt.Chart().mark_rule(strokeDash=[4, 4], color="#888").encode(x=alt.datum(0))
+    return (
+        alt.layer(zero, interval, estimate, data=alt.Data(values=measured))
+        .properties(width=WIDTH - 200)
+        .facet(
+            row=alt.Row(
+                "window:N",
+                title=None,
+                sort=sorted({r["window"] for r in measured}, key=lambda w: int(w.split()[0])),
+            )
+        )
+    )
+
+
 def quarantine(rows: Rows) -> alt.Chart:
     return (
         alt.Chart(alt.Data(values=rows))

@@ -30,10 +30,12 @@ def build_report(as_of: date, warehouse_url: str | None = None) -> Path:
     Raises LadderError when the marts are not built for D."""
     from ladder.transform.headline import data_docs_index, headline
     from ladder.warehouse import resolve_warehouse
+    from ladder.warehouse.migrations import migrate
     from ladder.warehouse.resolve import WarehouseTarget
 
     target = WarehouseTarget(warehouse_url, "argument") if warehouse_url else resolve_warehouse()
     url = target.url
+    migrate(url)  # the ops tables the page reads, in this Ladder's shape
     with queries.connect(url) as conn:
         queries.check_marts_built_for(conn, as_of)
         rows = {
@@ -48,6 +50,7 @@ def build_report(as_of: date, warehouse_url: str | None = None) -> Path:
             "deliveries": queries.deliveries(conn, as_of),
             "rejects": queries.rejects(conn, as_of),
             "gates": queries.gate_runs(conn, as_of),
+            "outcomes": queries.outcomes(conn, as_of),
             "quarantine": queries.quarantine(conn, as_of),
         }
     folder = reports_dir() / as_of.isoformat()
@@ -84,6 +87,8 @@ def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: 
         drawn["movements"] = charts.movements(rows["moves"])
     if rows["quarantine"]:
         drawn["quarantine"] = charts.quarantine(rows["quarantine"])
+    if any(r["ci_low"] is not None for r in rows["outcomes"]):
+        drawn["forest"] = charts.forest(rows["outcomes"])
     # vl-convert's SVG is trusted markup of our own making; everything else is escaped.
     svgs = {name: Markup(charts.svg(chart)) for name, chart in drawn.items()}
 
@@ -113,6 +118,8 @@ def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: 
         rejects=rows["rejects"],
         gates=rows["gates"],
         quarantine=rows["quarantine"],
+        outcomes=rows["outcomes"],
+        harmful=[r for r in rows["outcomes"] if r["is_harmful"]],
         data_docs=data_docs,
     )
 

@@ -245,6 +245,27 @@ def treatments(conn: psycopg.Connection) -> Rows:
     )
 
 
+def outcomes(conn: psycopg.Connection, as_of: date) -> Rows:
+    """Per treatment and completed outcome window, the uplift pooled over cohorts (none
+    until a window has completed)."""
+    if not _exists(conn, "marts.treatment_outcomes_pooled"):
+        return []
+    return _rows(
+        conn,
+        """
+        select
+            treatment_code as treatment, system, window_days, cohorts, n_treated, n_holdout,
+            uplift::float8, ci_low::float8, ci_high::float8,
+            purchases_uplift::float8, purchases_ci_low::float8, purchases_ci_high::float8,
+            is_harmful, window_days || ' days' as window
+        from marts.treatment_outcomes_pooled
+        where as_of_date = %s
+        order by system, treatment_code, window_days
+        """,
+        (as_of,),
+    )
+
+
 def deliveries(conn: psycopg.Connection, as_of: date) -> Rows:
     """Per destination, the latest real (not dry) delivery of D's list, as
     `ladder publish` reported it."""
@@ -287,7 +308,7 @@ def gate_runs(conn: psycopg.Connection, as_of: date) -> Rows:
         conn,
         """
         select distinct on (gate)
-            gate, success, evaluated, failures,
+            gate, success, evaluated, failures, warnings,
             to_char(finished_at at time zone 'utc', 'YYYY-MM-DD HH24:MI "UTC"') as finished
         from ops.gate_runs
         where as_of_date = %s

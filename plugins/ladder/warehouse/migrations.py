@@ -237,6 +237,16 @@ WAREHOUSE = Track(
             );
             """,
         ),
+        Migration(
+            8,
+            "gate warnings: expectations that tell but do not stop the run",
+            """
+            alter table ops.gate_runs add column warnings text[] not null default '{}';
+            comment on column ops.gate_runs.warnings is
+                'Failed expectations of severity warning (a treatment whose profit uplift'
+                ' is significantly negative): reported, but the gate passes.';
+            """,
+        ),
     ),
 )
 
