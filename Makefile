@@ -12,7 +12,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-segments-nights bench-early bench-publish bench-nightly warehouse-stop clean
+.PHONY: venv demo docs test test-fast lint format airflow bench bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments bench-segments-nights bench-loop bench-early bench-publish bench-nightly warehouse-stop clean
 
 venv: $(STAMP)
 
@@ -94,6 +94,10 @@ bench-segments: venv
 
 bench-segments-nights: venv
 	$(BIN)/python -m benchmarks.segments_nights $(ARGS)
+
+# The demo company responds to its lists; planted effects against measured uplift.
+bench-loop: venv
+	$(BIN)/python -m benchmarks.loop $(ARGS)
 
 bench-publish: venv
 	$(BIN)/python -m benchmarks.publish
