@@ -476,6 +476,7 @@ final as (
                 )
         end as new_high_potential_reason,
         outreach_since,
+        coalesce(takes_without_engaging, false) as takes_without_engaging,
         has_marketing_consent,
         {{ as_of_date() }} as as_of_date
 

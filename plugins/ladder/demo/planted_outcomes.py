@@ -147,7 +147,7 @@ class ToxicCheck:
         return [
             Goal("outreach improved them -> Toxic", _share(self.improved_toxic, self.improved),
                  0.05, False, self.improved),
-            Goal("outreach did not improve them -> Toxic",
+            Goal("outreach did not improve them, still taking without engaging -> Toxic",
                  _share(self.not_improved_toxic, self.not_improved), 0.5, True,
                  self.not_improved),
         ]  # fmt: skip
@@ -156,7 +156,8 @@ class ToxicCheck:
 def toxic_check(warehouse: psycopg.Connection, shop: psycopg.Connection, as_of: date) -> ToxicCheck:
     """The high-cost customers an outreach that can improve them (improves_share > 0)
     reached at least toxic_outreach_days before the last night: Toxic or not, by whether
-    the truth says they improved."""
+    the truth says they improved (those who did not, among the ones the last night found
+    still taking without engaging)."""
     (days,) = warehouse.execute(
         "select toxic_outreach_days from staging.segment_thresholds"
     ).fetchone()
@@ -172,9 +173,14 @@ def toxic_check(warehouse: psycopg.Connection, shop: psycopg.Connection, as_of: 
         ).fetchall(),
         columns=["customer_id", "improves"],
     )
-    rungs = dict(warehouse.execute("select customer_id, ladder_rung from marts.customer_segments"))
-    reached["toxic"] = reached.customer_id.map(rungs) == TOXIC
-    improved, stayed = reached[reached.improves], reached[~reached.improves]
+    cursor = warehouse.execute(
+        "select customer_id, ladder_rung, takes_without_engaging from marts.customer_segments"
+    )
+    rungs = pd.DataFrame(cursor.fetchall(), columns=["customer_id", "rung", "takes"])
+    reached = reached.merge(rungs, on="customer_id")
+    reached["toxic"] = reached.rung == TOXIC
+    # Who did not improve is Toxic only while they still take without engaging.
+    improved, stayed = reached[reached.improves], reached[~reached.improves & reached.takes]
     return ToxicCheck(len(improved), int(improved.toxic.sum()), len(stayed),
                       int(stayed.toxic.sum()))  # fmt: skip
 

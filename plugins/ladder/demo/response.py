@@ -62,7 +62,7 @@ EFFECTS = {
         0.30, description="a second purchase comes sooner for some new customers"
     ),
     "PROFIT_ALTERNATIVES": Effect(
-        0.20,
+        0.25,
         basket_factor=2.0,
         description="some unprofitable customers buy a bundle twice their usual basket",
     ),
