@@ -23,6 +23,7 @@ from ladder import config, mode
 from ladder.connections import WAREHOUSE, env_var
 from ladder.demo.run import HelpdeskSandbox
 from ladder.demo.truth import EVALUATION_SEED
+from ladder.transform.dbt import DbtSession
 from ladder.warehouse.embedded import EmbeddedWarehouse
 
 # The small company tests run: the evaluation seed, which the rules are not tuned on.
@@ -95,6 +96,20 @@ def ensure_demo_company(warehouse: EmbeddedWarehouse) -> EmbeddedWarehouse:
     if row != wanted:
         create_demo_company(**DEMO)
     return warehouse
+
+
+_DBT_SESSIONS: dict[str, DbtSession] = {}
+
+
+def dbt_session(url: str) -> DbtSession:
+    """dbt in the test process for the builds on the database at `url` (DbtSession): the
+    project is parsed once per database and stage, not again by every dbt process. The
+    last two databases' sessions are kept: a parsed project is tens of megabytes."""
+    session = _DBT_SESSIONS.pop(url, None) or DbtSession(url)
+    _DBT_SESSIONS[url] = session
+    while len(_DBT_SESSIONS) > 2:
+        _DBT_SESSIONS.pop(next(iter(_DBT_SESSIONS)))
+    return session
 
 
 # A warehouse database of a test's own, and the helpdesk sandbox over the demo company.

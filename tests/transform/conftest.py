@@ -15,7 +15,15 @@ from ladder.demo.run import HelpdeskSandbox
 from ladder.extract.helpdesk import extract_helpdesk
 from ladder.extract.sales import extract_sales
 from ladder.transform.stages import build_warehouse
-from tests.conftest import DEMO, TOKEN, RawTarget, ensure_demo_company, free_port, new_target
+from tests.conftest import (
+    DEMO,
+    TOKEN,
+    RawTarget,
+    dbt_session,
+    ensure_demo_company,
+    free_port,
+    new_target,
+)
 
 AS_OF: date = DEMO["end"]
 MARTS = [
@@ -48,7 +56,8 @@ def extract_into(target: RawTarget, as_of: date, helpdesk_url: str) -> None:
 
 
 def build(target: RawTarget, as_of: date) -> None:
-    build_warehouse(as_of, warehouse_url=target.url, capture=True)
+    build_warehouse(as_of, warehouse_url=target.url, capture=True,
+                    session=dbt_session(target.url))  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from ladder.demo.run import HelpdeskSandbox
 from ladder.transform.stages import build_warehouse
-from tests.conftest import TOKEN, connect, ensure_demo_company, free_port, new_target
+from tests.conftest import TOKEN, connect, dbt_session, ensure_demo_company, free_port, new_target
 from tests.transform.conftest import AS_OF, extract_into
 
 D = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=UTC)
@@ -211,7 +211,8 @@ def planted(warehouse, tmp_path_factory):
         patch.setenv("AIRFLOW_CONN_LADDER_SALES_DB", warehouse.url(copies["shop"]))
         with HelpdeskSandbox(port, ("--database", copies["helpdesk"])):
             extract_into(target, AS_OF, f"http://:{TOKEN}@127.0.0.1:{port}")
-    build_warehouse(AS_OF, warehouse_url=target.url, capture=True)
+    build_warehouse(AS_OF, warehouse_url=target.url, capture=True,
+                    session=dbt_session(target.url))  # fmt: skip
     return target
 
 

@@ -13,7 +13,7 @@ from ladder.errors import LadderError
 from ladder.quality.gates import GateFailed
 from ladder.transform.promote import PUBLISHED, SHADOW, prepare_shadow, promote
 from ladder.transform.stages import build_warehouse
-from tests.conftest import new_target
+from tests.conftest import dbt_session, new_target
 from tests.transform.conftest import AS_OF
 
 NEXT = AS_OF + timedelta(days=1)
@@ -51,7 +51,8 @@ def test_a_night_the_gate_stops_changes_nothing_bi_reads_and_a_good_one_promotes
         conn.execute("create table public.interactions_kept as table raw.helpdesk_interactions")
         conn.execute("update raw.helpdesk_interactions set abuse_reported = true")
     with pytest.raises(GateFailed, match="segment_share_drift_max"):
-        build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True)
+        build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True,
+                        session=dbt_session(built.url))  # fmt: skip
 
     # The gate saw the night being built, in the shadow, compared with the last good run.
     shadow_runs = f"select count(*) from {SHADOW}.segment_runs where as_of_date = %s"
@@ -67,7 +68,8 @@ def test_a_night_the_gate_stops_changes_nothing_bi_reads_and_a_good_one_promotes
     with psycopg.connect(built.url) as conn:
         conn.execute("truncate raw.helpdesk_interactions")
         conn.execute("insert into raw.helpdesk_interactions select * from public.interactions_kept")
-    build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True)
+    build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True,
+                    session=dbt_session(built.url))  # fmt: skip
     promoted = marts_checksums(built.url)
     assert promoted.keys() == good.keys() and promoted != good
     assert scalar(built.url, "select max(as_of_date) from marts.customer_segments") == NEXT
@@ -76,7 +78,8 @@ def test_a_night_the_gate_stops_changes_nothing_bi_reads_and_a_good_one_promotes
     assert scalar(built.url, "select count(*) from pg_namespace where nspname like 'marts_%%'") == 0
 
     # A rerun of the night changes nothing.
-    build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True)
+    build_warehouse(NEXT, warehouse_url=built.url, capture=True, validate=True,
+                    session=dbt_session(built.url))  # fmt: skip
     assert marts_checksums(built.url) == promoted
 
 

@@ -21,8 +21,14 @@ from ladder.errors import LadderError
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
-SESSION_TARGET = DBT_PROJECT / "target" / "session"
+
 PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+
+
+def session_target() -> Path:
+    """DbtSession's artefacts: under dbt's own DBT_TARGET_PATH when one is set (the
+    tests' session folder), else the project's target/."""
+    return Path(os.environ.get("DBT_TARGET_PATH", DBT_PROJECT / "target")) / "session"
 
 
 # The holdout assignment's salt (ladder.yml transform.holdout_salt), read by the macro
@@ -186,7 +192,7 @@ class DbtSession:
         )
         # A target folder of its own: the manifest there says which schema the session's
         # stage builds, and the project's manifest (what Cosmos renders) stays as it is.
-        flags = ["--quiet", "--target-path", str(SESSION_TARGET), "--vars", json.dumps(variables)]
+        flags = ["--quiet", "--target-path", str(session_target()), "--vars", json.dumps(variables)]
         if parse_key in self.manifests and list(args[:1]) == ["build"]:
             flags += ["--exclude-resource-type", "unit_test"]
         saved = {name: os.environ.get(name) for name in self.env}

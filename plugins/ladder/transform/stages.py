@@ -42,6 +42,7 @@ def build_warehouse(
     warehouse_url: str | None = None,
     capture: bool = False,
     validate: bool = False,
+    session: DbtSession | None = None,
 ) -> ScoringRun:
     """Build everything for D: transform, score_clv, the marts into the shadow schema,
     then promote them to `marts`. Raises LadderError on the first stage that fails, and
@@ -50,16 +51,23 @@ def build_warehouse(
     With `validate`, validate_marts checks the shadow build first and a failure
     (GateFailed) leaves `marts` untouched, as in the nightly run; `ladder transform`
     validates. The tests and benchmarks build without the gate: they build nights the
-    gate would stop, to look at them, and run the gates where they test them."""
+    gate would stop, to look at them, and run the gates where they test them.
+
+    Builds in a row on one warehouse (the tests) may share a `session` of it: dbt in this
+    process, the project parsed once (DbtSession)."""
     # The DAG file imports this module to parse; the model's numpy stack loads only here.
     from ladder.clv.nightly import score_clv
 
-    build_stage(TRANSFORM_SELECT, as_of, warehouse_url=warehouse_url, capture=capture)
+    if session is not None:
+        from ladder.warehouse.migrations import migrate
+
+        migrate(warehouse_url)  # what a dbt process would have applied first (run_dbt)
+    build_stage(TRANSFORM_SELECT, as_of, warehouse_url=warehouse_url, capture=capture,
+                session=session)  # fmt: skip
     scoring = score_clv(as_of, warehouse_url)
     prepare_shadow(as_of, warehouse_url)
-    build_stage(
-        MARTS_SELECT, as_of, warehouse_url=warehouse_url, capture=capture, dbt_vars=MARTS_VARS
-    )
+    build_stage(MARTS_SELECT, as_of, warehouse_url=warehouse_url, capture=capture,
+                dbt_vars=MARTS_VARS, session=session)  # fmt: skip
     if validate:
         from ladder.quality.gates import run_gate
 
