@@ -161,7 +161,7 @@ def test_both_recomputations_pass_and_catch_a_blocked_customer_in_the_list(
     malformed_night,
 ) -> None:
     target, people = malformed_night
-    assert run_gate("marts", target.url, AS_OF).success
+    assert run_gate("marts", target.url, AS_OF, data_docs=False).success
     consent_test = ["test", "--select", "marketing_lists_only_consented_customers"]
     run_dbt(consent_test, AS_OF, warehouse_url=target.url, capture=True)
     with psycopg.connect(target.url) as conn:
@@ -177,6 +177,6 @@ def test_both_recomputations_pass_and_catch_a_blocked_customer_in_the_list(
             (people[0], listed),
         )
     with pytest.raises(GateFailed, match="only customers marketable at D"):
-        run_gate("marts", target.url, AS_OF)
+        run_gate("marts", target.url, AS_OF, data_docs=False)
     with pytest.raises(LadderError, match="marketing_lists_only_consented_customers"):
         run_dbt(consent_test, AS_OF, warehouse_url=target.url, capture=True)

@@ -253,3 +253,9 @@ def test_ladder_report_without_marts_for_the_date_says_what_to_run(
         message = run.stderr.strip()
         assert message.startswith(f"ladder: error: no marts for {as_of}: ") and what in message
         assert f"`ladder transform --as-of {as_of}`" in message and "Traceback" not in message
+
+
+def test_two_nights_have_no_completed_outcome_window_and_say_so(page) -> None:
+    # The drawn section, with a harmful treatment: tests/transform/test_outcomes.py.
+    assert "No outcome window has completed yet" in page["text"]
+    assert "forest" not in page["figures"] and "outcomes" not in page["tables"]

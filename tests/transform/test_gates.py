@@ -37,7 +37,7 @@ def test_a_significantly_harmful_treatment_warns_and_the_gate_passes(built) -> N
             list(row.values()),
         )
     try:
-        result = run_gate("marts", built.url, AS_OF)
+        result = run_gate("marts", built.url, AS_OF, data_docs=False)
     finally:
         with psycopg.connect(built.url) as conn:
             conn.execute("delete from marts.treatment_outcomes_pooled where is_harmful")
@@ -58,19 +58,19 @@ def test_prices_in_cents_trip_validate_raw(built) -> None:
         conn.execute("update raw.shop_order_lines set unit_price = unit_price * 100")
     try:
         with pytest.raises(GateFailed, match="median unit price lies between") as failed:
-            run_gate("raw", built.url, AS_OF)
+            run_gate("raw", built.url, AS_OF, data_docs=False)
         assert "Data Docs: " in str(failed.value)
     finally:
         with psycopg.connect(built.url) as conn:
             conn.execute("update raw.shop_order_lines set unit_price = unit_price / 100")
-    run_gate("raw", built.url, AS_OF)
+    run_gate("raw", built.url, AS_OF, data_docs=False)
 
 
 def test_every_interaction_abusive_trips_raw_and_then_the_drift_check(built) -> None:
     with psycopg.connect(built.url) as conn:
         conn.execute("update raw.helpdesk_interactions set abuse_reported = true")
     with pytest.raises(GateFailed, match="interactions are flagged abusive"):
-        run_gate("raw", built.url, AS_OF)
+        run_gate("raw", built.url, AS_OF, data_docs=False)
 
     # Had the raw gate been skipped, the next night's segments would swing: Terrorists
     # everywhere. The marts gate stops that before anything is published.

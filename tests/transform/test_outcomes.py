@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from ladder import config
-from ladder.report import charts, queries
+from ladder.report import charts, page, queries
 from ladder.transform import run_dbt
 from tests.transform.standins import write
 
@@ -382,3 +382,11 @@ def test_a_harmful_treatment_is_flagged_and_the_forest_plot_draws_every_interval
                 row[field], abs=0.01
             )
     assert {r["treatment"] for r in measured} == {EFFECT, PLACEBO, HARM}
+
+    # The report's section: the harm flagged above the plot, a table row per interval.
+    html = page.environment().get_template("outcomes.html.j2").render(**page.outcome_section(rows))
+    flag = re.search(r'<p class="failed" id="harmful">(.*?)</p>', html, re.S).group(1)
+    assert HARM in flag and EFFECT not in flag and PLACEBO not in flag
+    table = re.search(r'<table id="outcomes">(.*?)</table>', html, re.S).group(1)
+    assert table.count("<tr>") == 1 + len(measured)
+    assert '<figure id="forest"><svg' in html

@@ -35,9 +35,9 @@ def nights(warehouse, tmp_path_factory) -> tuple[RawTarget, dict[tuple[str, date
     for night in (EVE, AS_OF):
         with HelpdeskSandbox(port):
             extract_into(target, night, f"http://:{TOKEN}@127.0.0.1:{port}")
-        results[("raw", night)] = run_gate("raw", target.url, night)
+        results[("raw", night)] = run_gate("raw", target.url, night, data_docs=False)
         build(target, night)
-        results[("marts", night)] = run_gate("marts", target.url, night)
+        results[("marts", night)] = run_gate("marts", target.url, night, data_docs=False)
     return target, results
 
 
@@ -139,7 +139,7 @@ def test_a_load_ten_times_the_usual_fails_validate_raw(nights) -> None:
         ).fetchone()
     try:
         with pytest.raises(GateFailed) as failed:
-            run_gate("raw", target.url, AS_OF)
+            run_gate("raw", target.url, AS_OF, data_docs=False)
         assert re.search(
             rf"\n  failed: raw.shop_orders: {landed} rows updated on {EVE}, usual [\d.]+ ± [\d.]+"
             r" over the 14 days before \(z = [\d.]+; limit 3\)\n",
@@ -149,7 +149,7 @@ def test_a_load_ten_times_the_usual_fails_validate_raw(nights) -> None:
     finally:
         with psycopg.connect(target.url) as conn:
             conn.execute("delete from raw.shop_orders where order_id like '%-copy_'")
-    assert run_gate("raw", target.url, AS_OF).success
+    assert run_gate("raw", target.url, AS_OF, data_docs=False).success
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_a_marketing_list_that_halves_overnight_fails_until_accepted(
     size = int(figures(target.url, AS_OF, "marts")["list:treatment_marketing"])
     seed_history(target.url, earlier, list_treatment_marketing=2 * size)
     with pytest.raises(GateFailed) as failed:
-        run_gate("marts", target.url, AS_OF)
+        run_gate("marts", target.url, AS_OF, data_docs=False)
     expected = (
         f"customers on marts.treatment_marketing: {size:,} on {AS_OF}, "
         + explanation.format(double=2 * size, eve=EVE)
@@ -177,7 +177,7 @@ def test_a_marketing_list_that_halves_overnight_fails_until_accepted(
 
     # A real change (a campaign ended): the operator accepts it, and the night passes.
     accept(target.url, AS_OF, "marts", ["list:treatment_marketing"])
-    assert run_gate("marts", target.url, AS_OF).success
+    assert run_gate("marts", target.url, AS_OF, data_docs=False).success
     with pytest.raises(LadderError, match=r"no failed figure 'revenue_365d' for 2025-07-01"):
         accept(target.url, AS_OF, "marts", ["revenue_365d"])
 
@@ -199,7 +199,7 @@ def test_the_night_compares_with_history_before_it_and_not_with_failed_values(ni
             " values (%s, 'marts', 'headline', 'list:treatment_marketing', %s, 'seeded')",
             (AS_OF + timedelta(days=3), 3 * size),
         )
-    assert run_gate("marts", target.url, AS_OF).success
+    assert run_gate("marts", target.url, AS_OF, data_docs=False).success
     with psycopg.connect(target.url) as conn:
         compared = conn.execute(
             "select method, baseline from ops.gate_metrics where as_of_date = %s"
@@ -242,7 +242,7 @@ def planted(nights) -> tuple[RawTarget, str, str]:
     build(target, AS_OF)
     seed_history(target.url, 14, quarantined_shop_order_lines=0, quarantined_shop_orders=0)
     with pytest.raises(GateFailed) as failed:
-        run_gate("marts", target.url, AS_OF)
+        run_gate("marts", target.url, AS_OF, data_docs=False)
     return target, customer, str(failed.value)
 
 

@@ -72,7 +72,6 @@ def build_report(as_of: date, warehouse_url: str | None = None) -> Path:
 
 def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: str,
            data_docs: str) -> str:  # fmt: skip
-    import jinja2
     from markupsafe import Markup
 
     drawn = {
@@ -87,20 +86,10 @@ def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: 
         drawn["movements"] = charts.movements(rows["moves"])
     if rows["quarantine"]:
         drawn["quarantine"] = charts.quarantine(rows["quarantine"])
-    if any(r["ci_low"] is not None for r in rows["outcomes"]):
-        drawn["forest"] = charts.forest(rows["outcomes"])
     # vl-convert's SVG is trusted markup of our own making; everything else is escaped.
     svgs = {name: Markup(charts.svg(chart)) for name, chart in drawn.items()}
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(count=_count, money=_money, pct=_pct, params=_params)
-    return env.get_template(TEMPLATE).render(
+    return environment().get_template(TEMPLATE).render(
         as_of=as_of,
         built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         warehouse=warehouse,
@@ -118,10 +107,37 @@ def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: 
         rejects=rows["rejects"],
         gates=rows["gates"],
         quarantine=rows["quarantine"],
-        outcomes=rows["outcomes"],
-        harmful=[r for r in rows["outcomes"] if r["is_harmful"]],
+        **outcome_section(rows["outcomes"]),
         data_docs=data_docs,
     )
+
+
+def outcome_section(rows: queries.Rows) -> dict[str, Any]:
+    """What outcomes.html.j2 shows: the pooled rows, the harmful ones, and the forest
+    plot when any row has an interval."""
+    from markupsafe import Markup
+
+    measured = any(r["ci_low"] is not None for r in rows)
+    return {
+        "outcomes": rows,
+        "harmful": [r for r in rows if r["is_harmful"]],
+        "forest": Markup(charts.svg(charts.forest(rows))) if measured else None,
+    }
+
+
+def environment():
+    """The page's templates (page.html.j2 and what it includes) with their filters."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(count=_count, money=_money, pct=_pct, params=_params)
+    return env
 
 
 def _point_latest(root: Path) -> None:
