@@ -112,6 +112,15 @@ def dbt_session(url: str) -> DbtSession:
     return session
 
 
+def dbt_build(url: str, as_of: date, args: list[str]) -> None:
+    """`dbt <args>` for the night `as_of` on the database at `url` through its session,
+    after the migrations a dbt process would have applied first (run_dbt)."""
+    from ladder.warehouse.migrations import migrate
+
+    migrate(url)
+    dbt_session(url).run(args, {"as_of_date": as_of.isoformat()})
+
+
 # A warehouse database of a test's own, and the helpdesk sandbox over the demo company.
 TOKEN = "ladder-demo-token"
 

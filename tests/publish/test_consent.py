@@ -24,6 +24,7 @@ from ladder.publish.run import publish
 from ladder.quality.gates import GateFailed, run_gate
 from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
+from tests.conftest import dbt_build
 from tests.publish.conftest import held, sandbox
 from tests.publish.consent_nights import AS_OF, D, consent_world, drop, night
 from tests.publish.vocabulary import assert_destinations_clean
@@ -59,7 +60,7 @@ def test_consent_withdrawn_today_removes_the_customer_from_the_audience_today(wo
     url, ports, folder = world
     write(url, random_mix(np.random.default_rng(11), 600))
     no_unreadable_consent_nor_suppression(url)
-    run_dbt(["build", "--select", *BUILD], MIX_D, warehouse_url=url, capture=True)
+    dbt_build(url, MIX_D, ["build", "--select", *BUILD])
     with sandbox("marketing", ports, folder):
         first = publish(MIX_D, ["marketing"], warehouse_url=url)[0]
         with psycopg.connect(url) as conn:
@@ -85,7 +86,7 @@ def test_consent_withdrawn_today_removes_the_customer_from_the_audience_today(wo
                 ],
             )
         following = MIX_D + timedelta(days=1)
-        run_dbt(["build", "--select", *BUILD], following, warehouse_url=url, capture=True)
+        dbt_build(url, following, ["build", "--select", *BUILD])
         second = publish(following, ["marketing"], warehouse_url=url)[0]
     assert first.sent == listed_d  # D's whole list, the suppression list included
     assert len(leavers) > 5 and second.removals == len(leavers)

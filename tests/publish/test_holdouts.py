@@ -13,8 +13,8 @@ import psycopg
 
 from ladder.publish.files import drop_service_file
 from ladder.publish.run import publish
-from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
+from tests.conftest import dbt_build
 from tests.publish.conftest import desk, held, sandbox
 from tests.publish.test_payloads import PAYLOADS, random_tickets, write_tickets
 from tests.publish.vocabulary import file_records
@@ -50,8 +50,7 @@ def test_no_destination_holds_a_holdout_and_a_new_holdout_is_removed(world) -> N
     write(url, tables)
     no_unreadable_consent_nor_suppression(url)
     write_tickets(url, random_tickets(rng, list(tables["staging.stg_shop__customers"].customer_id)))
-    run_dbt(["build", "--select", *SELECT, *PAYLOADS, *EXCLUDE], D, warehouse_url=url,
-            capture=True)  # fmt: skip
+    dbt_build(url, D, ["build", "--select", *SELECT, *PAYLOADS, *EXCLUDE])
     states = {s: folder / f"{s}.sqlite" for s in ("marketing", "service")}
 
     def publish_and_check() -> dict[str, tuple[set[str], set[str]]]:
@@ -80,8 +79,8 @@ def test_no_destination_holds_a_holdout_and_a_new_holdout_is_removed(world) -> N
             "update staging.treatment_rules set holdout_share = 0.5 where treatment_code in"
             " (select treatment_code from staging.treatment_catalogue where not is_transactional)"
         )
-    run_dbt(["build", "--select", *LISTS, *EXCLUDE, "--indirect-selection", INDIRECT_SELECTION],
-            D, warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, D, ["build", "--select", *LISTS, *EXCLUDE, "--indirect-selection",
+                       INDIRECT_SELECTION])  # fmt: skip
     second = publish_and_check()
     for system, state in states.items():
         became_holdouts = first[system][0] & second[system][1]

@@ -20,6 +20,7 @@ from ladder.publish.files import drop_service_file
 from ladder.publish.lists import MARKETING, SERVICE
 from ladder.publish.run import publish
 from ladder.transform import run_dbt
+from tests.conftest import dbt_build
 from tests.publish.conftest import sandbox
 from tests.publish.test_publish import customer_reasons
 from tests.publish.vocabulary import assert_destinations_clean
@@ -98,8 +99,7 @@ def test_payload_models_send_the_customers_reason_and_the_agents_facts_only(worl
     no_unreadable_consent_nor_suppression(url)
     write_tickets(url, tickets)
     # The consent test recomputes consent from raw, which these stand-ins replace.
-    run_dbt(["build", "--select", *SELECT, *PAYLOADS, *EXCLUDE], D, warehouse_url=url,
-            capture=True)  # fmt: skip
+    dbt_build(url, D, ["build", "--select", *SELECT, *PAYLOADS, *EXCLUDE])
 
     reasons = customer_reasons()
     with psycopg.connect(url) as conn:

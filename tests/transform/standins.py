@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
 from ladder.warehouse.migrations import migrate
+from tests.conftest import dbt_build
 
 D = date(2026, 1, 1)
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -193,5 +193,5 @@ def build(url: str, tables: dict[str, pd.DataFrame]) -> None:
     (not those of the payload models downstream, which are not built here)."""
     write(url, tables)
     no_unreadable_consent_nor_suppression(url)
-    run_dbt(["build", "--select", *SELECT, *EXCLUDE, "--indirect-selection",
-             INDIRECT_SELECTION], D, warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, D, ["build", "--select", *SELECT, *EXCLUDE, "--indirect-selection",
+                       INDIRECT_SELECTION])  # fmt: skip

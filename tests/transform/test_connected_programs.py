@@ -20,8 +20,8 @@ import psycopg
 import pytest
 
 from ladder import config
-from ladder.transform import run_dbt
 from ladder.transform.stages import INDIRECT_SELECTION
+from tests.conftest import dbt_build
 from tests.transform.standins import (
     EXCLUDE,
     SELECT,
@@ -72,8 +72,8 @@ def deliver(url: str, night: date, rows: list[tuple[str, str, str | None, str]])
 
 
 def build(url: str, as_of: date, select: list[str]) -> None:
-    run_dbt(["build", "--select", *select, *EXCLUDE, "--indirect-selection",
-             INDIRECT_SELECTION], as_of, warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, as_of, ["build", "--select", *select, *EXCLUDE, "--indirect-selection",
+                           INDIRECT_SELECTION])  # fmt: skip
 
 
 def rows(url: str, query: str) -> list[tuple]:

@@ -27,6 +27,7 @@ from ladder import config
 from ladder.transform import run_dbt
 from ladder.transform.dbt import DBT_PROJECT, HOLDOUT_SALT, project_env, venv_executable
 from ladder.transform.stages import INDIRECT_SELECTION
+from tests.conftest import dbt_build
 from tests.transform.standins import (
     EXCLUDE,
     SELECT,
@@ -67,8 +68,8 @@ def rows(url: str, query: str) -> list[tuple]:
 
 
 def build(url: str, as_of: date, select: list[str]) -> None:
-    run_dbt(["build", "--select", *select, *EXCLUDE, "--indirect-selection",
-             INDIRECT_SELECTION], as_of, warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, as_of, ["build", "--select", *select, *EXCLUDE, "--indirect-selection",
+                           INDIRECT_SELECTION])  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +204,8 @@ def write_lists(url: str, marketing: dict[str, tuple[str, bool]],
 
 def build_log(url: str, night: date) -> None:
     """The log alone, with the seed its codes are tested against and its own tests."""
-    run_dbt(["build", "--select", "treatment_catalogue", LOG, "--indirect-selection",
-             "cautious"], night, warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, night, ["build", "--select", "treatment_catalogue", LOG,
+                           "--indirect-selection", "cautious"])  # fmt: skip
 
 
 def log_night(url: str, night: date, marketing: dict, service: dict) -> None:

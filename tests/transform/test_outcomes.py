@@ -26,7 +26,7 @@ import pytest
 
 from ladder import config
 from ladder.report import charts, page, queries
-from ladder.transform import run_dbt
+from tests.conftest import dbt_build
 from tests.transform.standins import write
 
 SEEDS = config.PROJECT_ROOT / "dbt_project" / "seeds"
@@ -233,8 +233,7 @@ def built(warehouse) -> tuple[str, dict[str, pd.DataFrame]]:
     write(url, tables)
     # Only the tests whose every parent is built here (the seeds' tests on the rules
     # read seeds these models do not).
-    run_dbt(["build", "--select", *SELECT, "--indirect-selection", "cautious"], D,
-            warehouse_url=url, capture=True)  # fmt: skip
+    dbt_build(url, D, ["build", "--select", *SELECT, "--indirect-selection", "cautious"])
     return url, tables
 
 
