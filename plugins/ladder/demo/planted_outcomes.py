@@ -28,8 +28,11 @@ class Comparison:
     window_days: int
     n_treated: int
     n_holdout: int
-    planted: float  # extra purchases per treated customer, as planted
-    realised: float  # response purchases per treated customer in the window (the truth)
+    planted: float  # the treatment's own response probability, as planted
+    # Response purchases in the window per treated customer minus per held-out customer,
+    # of any treatment (the truth): the effect intention to treat measures.
+    realised: float
+    direct: float  # per treated customer, the responses to this treatment itself
     uplift: float  # measured purchases uplift
     ci_low: float
     ci_high: float
@@ -54,7 +57,7 @@ class Comparison:
     def render(self) -> str:
         return (
             f"{self.treatment:<24} {self.window_days:>4} {self.n_treated:>8,} {self.n_holdout:>7,}"
-            f" {self.planted:>8.3f} {self.realised:>8.3f} {self.uplift:>8.3f}"
+            f" {self.planted:>8.3f} {self.direct:>8.3f} {self.realised:>8.3f} {self.uplift:>8.3f}"
             f" [{self.ci_low:>6.3f}, {self.ci_high:>6.3f}] {self.detectable:>6.3f}"
             f" {'yes' if self.covered else 'NO':>6} {'yes' if self.significant else 'no':>5}"
             f"   {self.profit_uplift:>8.2f}"
@@ -63,7 +66,8 @@ class Comparison:
 
 
 HEADER = (
-    f"{'treatment':<24} {'days':>4} {'treated':>8} {'held':>7} {'planted':>8} {'realised':>8}"
+    f"{'treatment':<24} {'days':>4} {'treated':>8} {'held':>7} {'planted':>8} {'direct':>8}"
+    f" {'realised':>8}"
     f" {'uplift':>8} {'95 % interval':>16} {'80%MDE':>6} {'inside':>6} {'sig':>5}"
     f"   {'profit uplift and interval':>28}"
 )
@@ -93,25 +97,40 @@ def compare(warehouse: psycopg.Connection, shop: psycopg.Connection) -> list[Com
     as_of = pooled[0][-1]
     cohorts = pd.DataFrame(
         warehouse.execute(
-            "select customer_id, treatment_code, cohort_date from marts.treatment_assignments"
-            " where as_of_date = cohort_date and not is_holdout and cohort_date < %s",
+            "select customer_id, treatment_code, cohort_date, is_holdout"
+            " from marts.treatment_assignments"
+            " where as_of_date = cohort_date and cohort_date < %s",
             (as_of,),
         ).fetchall(),
-        columns=["customer_id", "treatment_code", "cohort_date"],
+        columns=["customer_id", "treatment_code", "cohort_date", "is_holdout"],
     ).astype({"cohort_date": "datetime64[ns]"})
     out = []
     for code, window, n_t, n_h, up, lo, hi, p_up, p_lo, p_hi, _ in pooled:
         span = pd.Timedelta(days=window)
         mine = cohorts[(cohorts.treatment_code == code)
                        & (cohorts.cohort_date + span <= pd.Timestamp(as_of))]  # fmt: skip
-        joined = mine.merge(responses, on=["customer_id", "treatment_code"])
+        # Every response purchase in the window counts, whichever treatment caused it: a
+        # customer the treatment moved on (a revived at-risk customer is offered cross-
+        # sells next) responds to the next treatment too, which a held-out one does not.
+        joined = mine.merge(responses.drop(columns="treatment_code"), on="customer_id")
         inside = (joined.ordered_on >= joined.cohort_date) & (
             joined.ordered_on < joined.cohort_date + span
         )
-        realised = inside.sum() / len(mine) if len(mine) else 0.0
+        counted = inside.groupby(joined.is_holdout).sum()
+        groups = mine.is_holdout.value_counts()
+        realised = sum(
+            sign * counted.get(held, 0) / groups[held]
+            for held, sign in ((False, 1), (True, -1))
+            if groups.get(held, 0)
+        )
+        own = mine[~mine.is_holdout].merge(responses, on=["customer_id", "treatment_code"])
+        direct = (
+            (own.ordered_on >= own.cohort_date) & (own.ordered_on < own.cohort_date + span)
+        ).sum()
         out.append(Comparison(code, window, n_t, n_h, float(planted.get(code, 0.0)),
-                              float(realised), float(up), float(lo), float(hi), float(p_up),
-                              float(p_lo), float(p_hi)))  # fmt: skip
+                              float(realised), direct / max(groups.get(False, 0), 1),
+                              float(up), float(lo), float(hi), float(p_up), float(p_lo),
+                              float(p_hi)))  # fmt: skip
     return out
 
 

@@ -89,26 +89,30 @@ def render(as_of: date, rows: dict[str, queries.Rows], head: Any, *, warehouse: 
     # vl-convert's SVG is trusted markup of our own making; everything else is escaped.
     svgs = {name: Markup(charts.svg(chart)) for name, chart in drawn.items()}
 
-    return environment().get_template(TEMPLATE).render(
-        as_of=as_of,
-        built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        warehouse=warehouse,
-        head=head,
-        whale=_whale_headline(rows["whale"]),
-        charts=svgs,
-        segments=charts.SEGMENTS,
-        rungs=_rung_table(rows["ladder"]),
-        moves=rows["moves"],
-        move_totals=_move_totals(rows["moves"]),
-        clv_bins=queries.CLV_BINS,
-        recency_days=queries.RECENCY_BIN_DAYS,
-        model_runs=rows["model_runs"],
-        deliveries=rows["deliveries"],
-        rejects=rows["rejects"],
-        gates=rows["gates"],
-        quarantine=rows["quarantine"],
-        **outcome_section(rows["outcomes"]),
-        data_docs=data_docs,
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            as_of=as_of,
+            built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            warehouse=warehouse,
+            head=head,
+            whale=_whale_headline(rows["whale"]),
+            charts=svgs,
+            segments=charts.SEGMENTS,
+            rungs=_rung_table(rows["ladder"]),
+            moves=rows["moves"],
+            move_totals=_move_totals(rows["moves"]),
+            clv_bins=queries.CLV_BINS,
+            recency_days=queries.RECENCY_BIN_DAYS,
+            model_runs=rows["model_runs"],
+            deliveries=rows["deliveries"],
+            rejects=rows["rejects"],
+            gates=rows["gates"],
+            quarantine=rows["quarantine"],
+            **outcome_section(rows["outcomes"]),
+            data_docs=data_docs,
+        )
     )
 
 
