@@ -1,9 +1,4 @@
-{%- set drivers = [
-    'order_handling', 'delivery', 'return_processing', 'contact_phone', 'contact_email',
-    'contact_chat', 'contact_self_service', 'agent_minute', 'payment_failure',
-    'chargeback_fee', 'chargeback_loss',
-] -%}
-{%- set channels = ['phone', 'email', 'chat', 'self_service'] -%}
+{%- set channels = contact_channels() -%}
 
 with
 
@@ -38,22 +33,9 @@ payment_events as (
 
 ),
 
-cost_drivers as (
-
-    select * from {{ ref('cost_drivers') }}
-
-),
-
--- One row holding every rate; the seed's tests make sure each driver is there.
 rates as (
 
-    select
-        {% for driver in drivers %}
-            max(rate) filter (where driver = '{{ driver }}') as {{ driver }}
-            {%- if not loop.last %},{% endif %}
-        {% endfor %}
-
-    from cost_drivers
+    {{ cost_rates() | indent(4) }}
 
 ),
 

@@ -4,12 +4,7 @@
     int_customer_activities_costed; a singular test checks that its trailing-year sums
     match that model's, customer by customer.
 -#}
-{%- set drivers = [
-    'order_handling', 'delivery', 'return_processing', 'contact_phone', 'contact_email',
-    'contact_chat', 'contact_self_service', 'agent_minute', 'payment_failure',
-    'chargeback_fee', 'chargeback_loss',
-] -%}
-{%- set channels = ['phone', 'email', 'chat', 'self_service'] -%}
+{%- set channels = contact_channels() -%}
 {#- Each source's activities, named; a source leaves the others' counts at 0. -#}
 {%- set counts = ['completed_orders', 'gross_margin', 'unpaid_shipping', 'returns_received'] -%}
 {%- set contacts = {} -%}
@@ -66,21 +61,9 @@ payment_events as (
 
 ),
 
-cost_drivers as (
-
-    select * from {{ ref('cost_drivers') }}
-
-),
-
 rates as (
 
-    select
-        {% for driver in drivers %}
-            max(rate) filter (where driver = '{{ driver }}') as {{ driver }}
-            {%- if not loop.last %},{% endif %}
-        {% endfor %}
-
-    from cost_drivers
+    {{ cost_rates() | indent(4) }}
 
 ),
 

@@ -118,7 +118,7 @@ class State:
     recent_orders: pa.Table  # order_id, customer_id, net, persona, heavy_use
     # What the company's systems hold (response.py), the treatments customers received
     # before, and the responses drawn earlier that fall on this day.
-    held: dict[str, str]
+    held: dict[str, set[str]]
     received_before: set[tuple[str, str]]
     due: list[tuple[str, str]]
 

@@ -31,10 +31,8 @@ What happened is in shop.demo_truth (`treatment_received`, `response_orders`,
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -78,29 +76,19 @@ EFFECTS = {
 }
 
 
-def held_treatments() -> dict[str, str]:
-    """customer_id -> treatment code for every code the sandboxes hold now (a customer
-    can hold one marketing and one service treatment: both are returned, joined by a
-    space). Empty when no sandbox has been published to."""
-    held: dict[str, list[str]] = {}
+def held_treatments() -> dict[str, set[str]]:
+    """treatment code -> the customers the sandboxes hold it for now (marketing audience
+    and service profiles); empty when nothing has been published to them."""
+    from ladder.sandbox.destinations import present_treatments
+
+    held: dict[str, set[str]] = {}
     destinations = config.section("destinations")
     for system, scope in (("marketing", destinations["marketing"]["audience"]),
                           ("service", "profiles")):  # fmt: skip
         state = config.project_path(destinations[system]["sandbox"]["state"])
-        for customer_id, code in _present(state, scope):
-            held.setdefault(customer_id, []).append(code)
-    return {customer: " ".join(codes) for customer, codes in held.items()}
-
-
-def _present(state: Path, scope: str) -> list[tuple[str, str]]:
-    if not state.exists():
-        return []
-    with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as conn:
-        return conn.execute(
-            "select customer_id, json_extract(payload, '$.treatment_code') from records"
-            " where scope = ? and present = 1",
-            (scope,),
-        ).fetchall()
+        for customer_id, code in present_treatments(state, scope):
+            held.setdefault(code, set()).add(customer_id)
+    return held
 
 
 @dataclass
@@ -115,7 +103,7 @@ class Responses:
 def receive(
     rng: np.random.Generator,
     population: g.Population,
-    held: dict[str, str],
+    held: dict[str, set[str]],
     received_before: set[tuple[str, str]],
     due: list[tuple[str, str]],
     day: date,
@@ -127,10 +115,7 @@ def receive(
     rows: dict[str, list] = {k: [] for k in ("customer_id", "treatment_code", "received_on",
                                              "responds_on", "improves")}  # fmt: skip
     for code, effect in sorted(EFFECTS.items()):
-        fresh = sorted(
-            customer for customer, codes in held.items()
-            if code in codes.split() and (customer, code) not in received_before
-        )  # fmt: skip
+        fresh = sorted(c for c in held.get(code, ()) if (c, code) not in received_before)
         n = len(fresh)
         at = np.searchsorted(ids, np.array(fresh, dtype=ids.dtype))
         # The demo's customers who never buy (its prospects) cannot buy in response.

@@ -285,6 +285,19 @@ def create_app(system: str, state: Path, token: str, max_batch: int = 1000,
     return app
 
 
+def present_treatments(state: Path, scope: str) -> list[tuple[str, str]]:
+    """(customer_id, treatment_code) of every record `scope` holds now, read from a
+    system's state file without opening it for writing; none when it was never written."""
+    if not state.exists():
+        return []
+    with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            "select customer_id, json_extract(payload, '$.treatment_code') from records"
+            " where scope = ? and present = 1",
+            (scope,),
+        ).fetchall()
+
+
 def serve(system: str, state: Path, token: str, port: int, max_batch: int,
           rate_limit: float | None, faults: Faults) -> None:  # fmt: skip
     import uvicorn
