@@ -64,6 +64,11 @@ class Sandbox(Section):
     token: Name
 
 
+class Retry(Section):
+    attempts: Count
+    seconds: Annotated[float, Field(gt=0)]
+
+
 class DestinationSandbox(Sandbox):
     max_batch: Count
     state: Name
@@ -80,7 +85,7 @@ class HelpdeskSource(Section):
     cursor: Name
     endpoints: Names
     page_size: Count
-    request_max_attempts: Count
+    retry: Retry
     sandbox: Sandbox
 
 
@@ -164,11 +169,13 @@ class Report(Section):
 class MarketingDestination(Section):
     audience: Name
     max_batch: Count
+    retry: Retry
     sandbox: DestinationSandbox
 
 
 class ServiceDestination(Section):
     max_batch: Count
+    retry: Retry
     sandbox: DestinationSandbox
 
 

@@ -97,3 +97,13 @@ def test_two_nights_a_rerun_that_runs_none_and_a_night_a_gate_stops(own_company,
     assert not published(own_company.url, END + timedelta(days=3))
     with psycopg.connect(own_company.url) as conn:
         assert conn.execute("select count(*) from ops.publish_runs").fetchone() == (len(runs),)
+
+    # --fresh starts over with the company as generated: the days the nights appended to
+    # its sources go too, so night 1 runs again on sources that end where they began.
+    fresh = simulate(1, fresh=True)
+    assert [night.as_of for night in fresh.nights] == [END + timedelta(days=1)]
+    assert not fresh.nights[0].gate_failures
+    with psycopg.connect(own_company.server.url("sim_shop")) as conn:
+        assert conn.execute("select covered_until from demo_truth.generation").fetchone() == (
+            END + timedelta(days=1),
+        )

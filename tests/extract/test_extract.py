@@ -174,7 +174,7 @@ def test_an_unreachable_helpdesk_names_the_connection(
     raw_target, monkeypatch, fresh_config
 ) -> None:
     settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
-    settings["sources"]["helpdesk"]["request_max_attempts"] = 2  # give up quickly
+    settings["sources"]["helpdesk"]["retry"] = {"attempts": 2, "seconds": 30}  # give up quickly
     fresh_config(yaml.safe_dump(settings))
     monkeypatch.setenv("AIRFLOW_CONN_LADDER_HELPDESK", f"http://:{TOKEN}@127.0.0.1:{free_port()}")
     with pytest.raises(LadderError, match=r"cannot reach the helpdesk.*ladder_helpdesk"):

@@ -280,8 +280,10 @@ def _ensure_company(customers: int, seed: int, start: date, end: date, warehouse
 
 
 def _start_over() -> None:
-    """An empty warehouse database, service desk database, sandbox state and dlt folder:
-    the demo's own, which only demo mode uses."""
+    """An empty warehouse database, service desk database, sandbox state and dlt folder,
+    and no demo company: the demo's own, which only demo mode uses. The company goes too,
+    because the nights run have appended their days to it: kept, it would start the next
+    run with the last one's future in its sources."""
     import shutil
 
     from psycopg import sql
@@ -290,9 +292,12 @@ def _start_over() -> None:
     from ladder.warehouse import resolve_warehouse
 
     target = resolve_warehouse()
+    demo = config.section("demo")
     databases = [
         psycopg.conninfo.conninfo_to_dict(target.url)["dbname"],
         config.section("destinations")["service_table"]["demo_database"],
+        demo["sales_database"],
+        demo["helpdesk_database"],
     ]
     with psycopg.connect(target.database_url("postgres"), autocommit=True) as conn:
         for name in databases:

@@ -112,10 +112,13 @@ def receive(
     new), each drawn once for its response; the population's heavy use is cut for those
     who improve. `due` lists (customer_id, code) whose earlier-drawn response falls today."""
     ids = np.asarray(g.make_ids("customers", population.number).to_pylist())
+    known = set(ids.tolist())
     rows: dict[str, list] = {k: [] for k in ("customer_id", "treatment_code", "received_on",
                                              "responds_on", "improves")}  # fmt: skip
     for code, effect in sorted(EFFECTS.items()):
-        fresh = sorted(c for c in held.get(code, ()) if (c, code) not in received_before)
+        # A sandbox's state may hold another demo company's customers (a developer's own
+        # runs beside the tests'): not this company's, so they cannot respond in it.
+        fresh = sorted(c for c in held.get(code, set()) & known if (c, code) not in received_before)
         n = len(fresh)
         at = np.searchsorted(ids, np.array(fresh, dtype=ids.dtype))
         # The demo's customers who never buy (its prospects) cannot buy in response.

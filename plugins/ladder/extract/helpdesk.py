@@ -3,8 +3,10 @@
 Each endpoint is read with the API's cursor-based incremental export: the first request
 carries start_time (the incremental cursor on updated_at, kept in the warehouse by dlt)
 and end_time (the as-of date D), later pages the `after_cursor` of the page before,
-until `end_of_stream`. dlt's HTTP client retries 429 and 5xx answers and dropped
-connections with exponential backoff, honouring Retry-After.
+until `end_of_stream`. Each page request spends the helpdesk's retry budget
+(ladder.retries): 429 and 5xx answers, timeouts and dropped connections are tried again
+with exponential backoff, honouring Retry-After, in one layer (dlt's client and urllib3
+retry nothing of their own here).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ladder.connections import HELPDESK, env_var, http_endpoint
 from ladder.errors import LadderError
 from ladder.extract import pipeline
 from ladder.extract.rowhash import ROW_HASH, hash_arrow
+from ladder.retries import BudgetedSession, RetriesExhausted, budget
 
 RAW_PREFIX = "helpdesk_"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,18 +63,14 @@ def _paginator():
     return ExportPaginator(cursor_path="after_cursor", cursor_param="cursor")
 
 
-def helpdesk_source(base_url: str, token: str, as_of: date, endpoints: list[str] | None = None):
-    from dlt.sources.helpers.requests import Client
+def helpdesk_source(
+    base_url: str, token: str, as_of: date, endpoints: list[str] | None = None, origin: str = ""
+):
     from dlt.sources.rest_api import rest_api_source
 
     settings = config.section("sources")["helpdesk"]
     cursor = settings.get("cursor", "updated_at")
-    session = Client(
-        request_max_attempts=int(settings.get("request_max_attempts", 12)),
-        request_backoff_factor=0.2,
-        request_max_retry_delay=10,
-        raise_for_status=False,  # dlt's REST client checks statuses itself
-    ).session
+    session = BudgetedSession(budget(f"the helpdesk at {base_url} ({origin})", settings))
     resources = [
         {
             "name": f"{RAW_PREFIX}{endpoint}",
@@ -119,9 +118,10 @@ def helpdesk_source(base_url: str, token: str, as_of: date, endpoints: list[str]
 def explain_error(exc: BaseException, base_url: str, origin: str) -> str | None:
     import requests
 
-    cause = next(
-        (c for c in pipeline.causes(exc) if isinstance(c, requests.RequestException)), None
-    )
+    found = list(pipeline.causes(exc))
+    cause = next((c for c in found if isinstance(c, requests.RequestException)), None)
+    # A spent retry budget says how many tries, how long, and what the last one met.
+    spent = next((f"; {c}" for c in found if isinstance(c, RetriesExhausted)), "")
     if isinstance(cause, requests.HTTPError) and cause.response is not None:
         status = cause.response.status_code
         if status in (401, 403):
@@ -135,9 +135,9 @@ def explain_error(exc: BaseException, base_url: str, origin: str) -> str | None:
         return (
             f"cannot reach the helpdesk at {base_url} ({origin}); check the host and port of "
             f"the Airflow connection {HELPDESK} ({env_var(HELPDESK)}), or for the demo start "
-            "the sandbox with `ladder sandbox helpdesk`"
+            f"the sandbox with `ladder sandbox helpdesk`{spent}"
         )
-    return None
+    return spent.removeprefix("; ") or None
 
 
 def extract_helpdesk(as_of: date, endpoints: list[str] | None = None) -> pipeline.ExtractResult:
@@ -150,7 +150,7 @@ def extract_helpdesk(as_of: date, endpoints: list[str] | None = None) -> pipelin
         )
     return pipeline.run(
         "helpdesk",
-        helpdesk_source(base_url, token, as_of, endpoints),
+        helpdesk_source(base_url, token, as_of, endpoints, origin),
         hash_arrow,
         lambda cause: explain_error(cause, base_url, origin),
     )

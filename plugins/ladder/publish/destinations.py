@@ -21,7 +21,7 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
-from ladder import config
+from ladder import config, retries
 from ladder.connections import (
     MARKETING,
     SERVICE,
@@ -97,7 +97,8 @@ class HttpDestination:
         self.as_of = as_of.isoformat()
         connection = route(system).connection
         base_url, token, self.origin = http_endpoint(connection, settings["sandbox"], system)
-        self.client = BatchClient(base_url, token, self.origin)
+        budget = retries.budget(f"the {system} destination ({self.origin})", settings)
+        self.client = BatchClient(base_url, token, budget)
         if system == "marketing":
             base = f"/api/audiences/{settings.get('audience', 'daily')}/members"
             self.paths = {"upsert": f"{base}:batchUpsert", "remove": f"{base}:batchRemove"}
