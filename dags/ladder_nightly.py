@@ -53,6 +53,10 @@ teams. Every delivery is in `ops.publish_runs`. Each list is an Asset.
 ladder and movements, CLV, cost-to-serve, treatments and deliveries, quality gates and
 quarantine) under `.ladder/reports/<D>/index.html`; its path is in the log.
 
+**Alerts**: a task that fails for good (its retries spent) sends the DAG, D, the task
+and why to the webhook `ladder_alerts_webhook` and by e-mail (`alerts` in ladder.yml),
+counts only; with `alerts.on_success`, the report task sends a good night's summary.
+
 Connections that are not defined fall back to the demo systems only in demo mode
 (`LADDER_MODE=demo`, which `make demo` sets).
 """
@@ -63,6 +67,8 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task, task_group
+
+from ladder import alerts
 
 RAW_SALES = Asset("ladder://warehouse/raw/shop")
 RAW_HELPDESK = Asset("ladder://warehouse/raw/helpdesk")
@@ -85,6 +91,8 @@ SERVICE_FILE = Asset("ladder://destinations/service_file")
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=20),
+        # A task that fails for good tells a person (ladder.alerts, docs/alerts.md).
+        "on_failure_callback": alerts.on_failure(),
     },
     tags=["ladder", "nightly"],
     doc_md=__doc__,
@@ -207,7 +215,7 @@ def ladder_nightly() -> None:
         service_table()
         service_file()
 
-    @task(execution_timeout=timedelta(minutes=15))
+    @task(execution_timeout=timedelta(minutes=15), on_success_callback=alerts.on_success())
     def report() -> str:
         from ladder.as_of import as_of_date
         from ladder.publish.report import publish_report

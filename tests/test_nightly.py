@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -18,20 +19,36 @@ import yaml
 
 from ladder.config import PROJECT_ROOT
 from ladder.demo.run import SandboxProcess, airflow_env
+from tests.alert_sinks import SmtpSink, WebhookSink
 from tests.conftest import DEMO, free_port
 from tests.extract.test_extract import source_counts
 from tests.publish.vocabulary import assert_destinations_clean
 
 pytestmark = pytest.mark.slow
 
+ONCALL = "oncall@ops.invalid"
+
+
+@pytest.fixture()
+def webhook() -> Iterator[WebhookSink]:
+    with WebhookSink() as sink:
+        yield sink
+
+
+@pytest.fixture()
+def mail() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
 
 def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
-    demo_company, raw_target, helpdesk_conn, tmp_path
+    demo_company, raw_target, helpdesk_conn, tmp_path, webhook, mail
 ):
     settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
     settings["destinations"]["service_table"]["demo_database"] = "nightly_desk"
     settings["report"] = {"dir": str(tmp_path / "reports")}
+    settings["alerts"].update(email_to=[ONCALL], on_success=True)
     (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
     ports = {"marketing": free_port(), "service": free_port()}
     env = {
@@ -40,6 +57,8 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "AIRFLOW_CONN_LADDER_HELPDESK": os.environ["AIRFLOW_CONN_LADDER_HELPDESK"],
         "LADDER_CONFIG": str(tmp_path / "ladder.yml"),
+        "AIRFLOW_CONN_LADDER_ALERTS_WEBHOOK": webhook.connection,
+        "AIRFLOW_CONN_SMTP_DEFAULT": mail.connection,
         **{
             f"AIRFLOW_CONN_LADDER_{name.upper()}": f"http://:ladder-demo-token@127.0.0.1:{port}"
             for name, port in ports.items()
@@ -56,6 +75,11 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         output = run.stdout + run.stderr
         assert run.returncode == 0 and "validate_marts: passed" in output, failures(output)
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
+        # A good night's summary reached both channels: what was sent, and the figures.
+        assert [alert["ladder"]["state"] for alert in webhook.received] == ["success"]
+        assert "published as of" in webhook.received[0]["text"]
+        assert [m["To"] for m in mail.received] == [ONCALL]
+        assert "succeeded" in mail.received[0]["Subject"]
     assert_no_personal_data_in_logs(output, tmp_path / "airflow" / "logs", raw_target.url)
     # Nothing that reached a destination names a rung, a segment or a figure.
     assert_destinations_clean(
@@ -88,6 +112,27 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
         assert buyers == scored > 0
     assert "dbt_producer_watcher" in output
     planted_bug_changes_nothing(raw_target.url, env)
+    assert_the_failure_was_alerted(webhook, mail, raw_target.url)
+
+
+def assert_the_failure_was_alerted(webhook: WebhookSink, mail: SmtpSink, url: str) -> None:
+    """The failed night told a person once per channel: the DAG, D, the task and the
+    gate's failures with its Data Docs; no customer's id, name or address."""
+    failed = [alert for alert in webhook.received if alert["ladder"]["state"] == "failed"]
+    assert [alert["ladder"]["task_id"] for alert in failed] == ["validate_raw"]
+    assert failed[0]["ladder"]["as_of_date"] == DEMO["end"].isoformat()
+    text = failed[0]["text"]
+    assert "ladder_nightly for as-of date" in text and "failed at validate_raw" in text
+    assert "interactions are flagged abusive" in text and "Data Docs: " in text
+    subjects = [m["Subject"] for m in mail.received]
+    assert subjects[-1] == f"Ladder: the night of {DEMO['end']} failed at validate_raw"
+    body = mail.received[-1].get_body().get_content()
+    with psycopg.connect(url) as conn:
+        people = conn.execute(
+            "select customer_id, full_name, email from raw.shop_customers"
+        ).fetchall()
+    for alert in (*(a["text"] for a in webhook.received), body):
+        assert not [value for person in people for value in person if value and value in alert]
 
 
 def assert_destinations_hold_the_lists(url: str, folder) -> None:

@@ -197,6 +197,13 @@ class Destinations(Section):
     service_file: ServiceFile
 
 
+class Alerts(Section):
+    email_to: list[Name]
+    email_from: Name
+    on_success: bool
+    retry: Retry
+
+
 class LadderConfig(Section):
     warehouse: Warehouse
     demo: Demo
@@ -206,3 +213,4 @@ class LadderConfig(Section):
     quality: Quality
     report: Report
     destinations: Destinations
+    alerts: Alerts

@@ -26,6 +26,8 @@ HELPDESK = "ladder_helpdesk"
 MARKETING = "ladder_marketing"
 SERVICE = "ladder_service"
 SERVICE_DB = "ladder_service_db"
+ALERTS_WEBHOOK = "ladder_alerts_webhook"
+SMTP = "smtp_default"
 
 CONNECTION_IDS: dict[str, str] = {
     WAREHOUSE: "the PostgreSQL warehouse (raw, staging, marts, clv, ops)",
@@ -34,6 +36,8 @@ CONNECTION_IDS: dict[str, str] = {
     MARKETING: "the marketing audience API the marketing list goes to: the token as password",
     SERVICE: "the service profile API the service list goes to: the token as password",
     SERVICE_DB: "the service desk's PostgreSQL database the service list is written to",
+    ALERTS_WEBHOOK: "optional: where alerts are POSTed as JSON (a Slack or Teams webhook)",
+    SMTP: "optional: the SMTP server alerts are e-mailed through (ladder.yml alerts.email_to)",
 }
 
 # What each connection looks like as an AIRFLOW_CONN_<ID> URI, for the error that asks
@@ -47,6 +51,8 @@ URI_SHAPES: dict[str, str] = {
     MARKETING: _API,
     SERVICE: _API,
     SERVICE_DB: _POSTGRES,
+    ALERTS_WEBHOOK: "https://hooks.slack.com/services/<workspace>/<channel>/<secret>",
+    SMTP: "smtp://<user>:<password>@<host>:587",
 }
 
 

@@ -10,11 +10,15 @@ far below zero (refunds) counts as much as one far above.
 
 from __future__ import annotations
 
+import logging
+
 import psycopg
 from psycopg import sql
 
 from ladder.quality import limits
 from ladder.quality.metrics import Figure
+
+log = logging.getLogger(__name__)
 
 # (mart, column): the per-customer figures watched.
 MEASURES = (
@@ -55,11 +59,15 @@ def outliers(conn: psycopg.Connection, schema: str = "marts") -> list[Figure]:
         multiple = size / mark
         problem = None
         if multiple > bounds.multiple:
+            # The failure travels (alerts, ops.gate_runs): it says how far, not who. The
+            # customer is for the operator, in the task log.
             problem = (
-                f"{schema}.{mart}.{column}: customer {customer} at {value:,.2f} is"
+                f"{schema}.{mart}.{column}: a customer at {value:,.2f} is"
                 f" {multiple:,.0f} x the p{bounds.percentile * 100:g} of {mark:,.2f};"
-                f" limit {bounds.multiple:g} x"
+                f" limit {bounds.multiple:g} x (the task log names them)"
             )
+            log.warning("%s.%s.%s: the customer far above the rest is %s", schema, mart,
+                        column, customer)  # fmt: skip
         result.append(
             Figure("outlier", metric, multiple, "percentile", bounds.multiple, multiple, problem)
         )
