@@ -40,7 +40,7 @@ def test_every_mistake_is_listed_with_its_key_path(fresh_config) -> None:
     settings["sources"]["sales"]["tables"].append(7)
     settings["demo"]["start"] = "2026-01-01"
     del settings["report"]
-    settings["alerts"] = {"email": "oncall@example.com"}
+    settings["paging"] = {"email": "oncall@example.com"}
     path = fresh_config(yaml.safe_dump(settings))
     with pytest.raises(ConfigError) as error:
         config.load_config()
@@ -55,8 +55,8 @@ def test_every_mistake_is_listed_with_its_key_path(fresh_config) -> None:
         "  - clv.annual_discount_rate must be a number, got 'ten percent'",
         "  - report is missing: add it",
         "  - destinations.marketing.max_batch must be a whole number, got '5000'",
-        "  - alerts is not a known key: the top level takes warehouse, demo, sources,"
-        " transform, clv, quality, report, destinations",
+        "  - paging is not a known key: the top level takes warehouse, demo, sources,"
+        " transform, clv, quality, report, destinations, alerts",
     ]
 
 

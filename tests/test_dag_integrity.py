@@ -36,6 +36,15 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag) -> None:
             assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
 
 
+def test_every_nightly_task_alerts_a_person_when_it_fails_for_good(dagbag) -> None:
+    from ladder.alerts import LadderNotifier
+
+    for task in dagbag.dags["ladder_nightly"].tasks:
+        callbacks = task.on_failure_callback or []
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(c, LadderNotifier) for c in callbacks), task.task_id
+
+
 def test_score_clv_runs_between_the_transform_and_marts_stages(dagbag) -> None:
     dag = dagbag.dags["ladder_nightly"]
     score = dag.get_task("score_clv")

@@ -47,7 +47,7 @@ class Alert:
 
 def failed_task(context: dict[str, Any]) -> Alert:
     """What a task that failed for good (its retries spent) tells a person."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from ladder.as_of import as_of_date
 
