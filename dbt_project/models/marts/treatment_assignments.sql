@@ -1,9 +1,8 @@
 {#-
     The assignment log (docs/holdouts.md): every night's treatment per customer and
     system, treated or held out. Each run writes D's rows and rewrites the later nights'
-    (none, except on a backfill), whose cohorts D may join or split; the nights before D
-    stay as they are. A rerun of D replaces D's rows. The previous logged night P is read
-    for the cohorts that continue into D.
+    (none, except on a backfill), whose cohorts an earlier first night may change; the
+    nights before D stay as they are. A rerun of D replaces D's rows.
 -#}
 {{
     config(
@@ -64,17 +63,16 @@ tonight as (
         listed.customer_id,
         catalogue.system,
         listed.treatment_code,
-        listed.is_holdout,
-        cast(null as date) as logged_cohort_date
+        listed.is_holdout
 
     from listed
     inner join catalogue on listed.treatment_code = catalogue.treatment_code
 
 ),
 
--- The previous logged night P (with its cohorts) and the nights after D; none on the
--- first build.
-logged as (
+-- The nights after D (a backfill's), and each customer's first night of each treatment
+-- before D; none on the first build.
+later as (
 
     {% if is_incremental() %}
         select
@@ -82,21 +80,37 @@ logged as (
             customer_id,
             system,
             treatment_code,
-            is_holdout,
-            -- P's cohorts carry on; the later nights' are worked out again.
-            case
-                when as_of_date < {{ as_of_date() }} then cohort_date
-            end as logged_cohort_date
+            is_holdout
 
         from {{ this }}
-        where
-            as_of_date > {{ as_of_date() }}
-            or as_of_date = (
-                select max(earlier.as_of_date) from {{ this }} as earlier
-                where earlier.as_of_date < {{ as_of_date() }}
-            )
+        where as_of_date > {{ as_of_date() }}
     {% else %}
         select * from tonight
+        where false
+    {% endif %}
+
+),
+
+first_before as (
+
+    {% if is_incremental() %}
+        select
+            customer_id,
+            system,
+            treatment_code,
+            min(as_of_date) as first_assigned
+
+        from {{ this }}
+        where as_of_date < {{ as_of_date() }}
+        group by 1, 2, 3
+    {% else %}
+        select
+            customer_id,
+            system,
+            treatment_code,
+            as_of_date as first_assigned
+
+        from tonight
         where false
     {% endif %}
 
@@ -108,68 +122,36 @@ assignments as (
 
     union all
 
-    select * from logged
+    select * from later
 
 ),
 
-night_numbers as (
-
-    select
-        as_of_date,
-        row_number() over (order by as_of_date) as night_number
-
-    from assignments
-    group by 1
-
-),
-
--- Gaps and islands: a cohort runs while the customer keeps the treatment from one logged
--- night to the next.
-with_previous as (
-
-    select
-        assignments.*,
-        night_numbers.night_number,
-        lag(night_numbers.night_number) over (
-            partition by assignments.customer_id, assignments.system, assignments.treatment_code
-            order by assignments.as_of_date
-        ) as previous_night_number
-
-    from assignments
-    inner join night_numbers on assignments.as_of_date = night_numbers.as_of_date
-
-),
-
-runs as (
-
-    select
-        *,
-        sum(
-            case when previous_night_number = night_number - 1 then 0 else 1 end
-        ) over (
-            partition by customer_id, system, treatment_code
-            order by as_of_date rows unbounded preceding
-        ) as run_number
-
-    from with_previous
-
-),
-
--- A cohort starts on its first night, or, continuing from P, where P's row says.
+-- Intention to treat: a customer's cohort is the first night they were ever assigned the
+-- treatment, however often they left it and came back. Starting a new cohort on a
+-- return would select on what the treatment did (a treated customer who responded
+-- leaves WINBACK and comes back as a recent buyer; a held-out one stays).
 final as (
 
     select
-        as_of_date,
-        customer_id,
-        system,
-        treatment_code,
-        is_holdout,
-        first_value(coalesce(logged_cohort_date, as_of_date)) over (
-            partition by customer_id, system, treatment_code, run_number
-            order by as_of_date
+        assignments.as_of_date,
+        assignments.customer_id,
+        assignments.system,
+        assignments.treatment_code,
+        assignments.is_holdout,
+        least(
+            first_before.first_assigned,
+            min(assignments.as_of_date) over (
+                partition by
+                    assignments.customer_id, assignments.system, assignments.treatment_code
+            )
         ) as cohort_date
 
-    from runs
+    from assignments
+    left join first_before
+        on
+            assignments.customer_id = first_before.customer_id
+            and assignments.system = first_before.system
+            and assignments.treatment_code = first_before.treatment_code
 
 )
 
