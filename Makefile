@@ -6,7 +6,6 @@ TOOLS := .ladder/tools
 UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.ladder-synced
-AIRFLOW_HOME ?= $(CURDIR)/.ladder/airflow
 
 BIN := $(CURDIR)/$(VENV)/bin
 
@@ -48,16 +47,10 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ladder sqlfluff fix .
 
-# Demo mode: the sandboxes and the demo's databases stand in for undefined connections.
+# A small production on this machine (docs/scheduler.md), in demo mode: the sandboxes and
+# the demo's databases stand in for undefined connections.
 airflow: venv
-	PATH=$(BIN):$$PATH \
-	LADDER_MODE=demo \
-	AIRFLOW_HOME=$(AIRFLOW_HOME) \
-	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
-	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
-	$(BIN)/airflow standalone
+	LADDER_MODE=demo $(BIN)/ladder airflow
 
 bench: bench-generate bench-extract bench-transform bench-orchestration bench-clv bench-segments \
 	bench-publish bench-nightly

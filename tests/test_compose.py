@@ -24,6 +24,7 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from ladder.airflow_stack import COMPONENTS, component_command, component_env
 from ladder.connections import CONNECTION_IDS, WAREHOUSE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,13 +37,16 @@ UV_LOCK = ROOT / "uv.lock"
 # happens to be first on PATH.
 AIRFLOW = Path(sys.executable).parent / "airflow"
 
-AIRFLOW_SERVICES = {
-    "airflow-init",
-    "airflow-apiserver",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-triggerer",
+# Each long-running Airflow service starts its component through ladder.airflow_stack,
+# the entry `ladder airflow` (make airflow) runs too.
+COMPONENT_SERVICES = {
+    "airflow-apiserver": "api-server",
+    "airflow-scheduler": "scheduler",
+    "airflow-dag-processor": "dag-processor",
+    "airflow-triggerer": "triggerer",
 }
+ENTRY = ["python", "-m", "ladder.airflow_stack"]
+AIRFLOW_SERVICES = {"airflow-init", *COMPONENT_SERVICES}
 REQUIRED_SERVICES = AIRFLOW_SERVICES | {"postgres"}
 # What every Airflow container needs from the repository, by host path.
 REQUIRED_AIRFLOW_MOUNTS = {"./dags", "./plugins", "./dbt_project", "./expectations", "./ladder.yml"}
@@ -104,9 +108,12 @@ def interpolate(text: str, env: dict[str, str]) -> str:
 
 
 def command_argv(command: str | list[str]) -> list[str]:
-    """The Airflow CLI arguments of a service command, which the image's entrypoint runs
-    as `airflow <command>` (a leading `airflow` is dropped by the entrypoint)."""
+    """The Airflow CLI arguments of a service command: the image's entrypoint runs
+    `airflow <command>` (a leading `airflow` is dropped by the entrypoint), and the
+    Ladder entry (`python -m ladder.airflow_stack <component>`) the component's command."""
     argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+    if argv[: len(ENTRY)] == ENTRY and len(argv) == len(ENTRY) + 1:
+        return component_command(argv[-1])[3:]  # after `<python> -m airflow`
     return argv[1:] if argv[:1] == ["airflow"] else argv
 
 
@@ -220,7 +227,8 @@ def test_airflow_services_are_configured_for_the_mounted_project() -> None:
         missing = REQUIRED_AIRFLOW_MOUNTS - mounts.keys()
         assert not missing, f"{name} does not mount {sorted(missing)}"
         env = {k: str(v) for k, v in (service.get("environment") or {}).items()}
-        assert env.get("AIRFLOW__CORE__EXECUTOR") == "LocalExecutor", name
+        # What the component runs with, once the entry has filled in its defaults.
+        assert component_env(env)["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
         assert env.get("AIRFLOW__CORE__LOAD_EXAMPLES", "").lower() == "false", name
         assert env.get("AIRFLOW__CORE__DAGS_FOLDER") == mounts["./dags"], name
         assert env.get("AIRFLOW__CORE__PLUGINS_FOLDER") == mounts["./plugins"], name
@@ -252,6 +260,15 @@ def test_every_airflow_service_runs_an_airflow_command() -> None:
         argv = command_argv(services()[name].get("command") or [])
         assert subcommand(argv), f"{name} has no Airflow command"
         assert argv[0] not in {"bash", "python"}, f"{name} runs {argv[0]}, not Airflow"
+
+
+def test_components_start_through_the_entry_make_airflow_uses() -> None:
+    started = {}
+    for name, component in COMPONENT_SERVICES.items():
+        command = services()[name].get("command")
+        assert command == [*ENTRY, component], f"{name} runs {command}, not the Ladder entry"
+        started[component] = name
+    assert set(started) == set(COMPONENTS), "compose and ladder.airflow_stack start different sets"
 
 
 @pytest.mark.parametrize(
@@ -337,6 +354,19 @@ def test_warehouse_connection_reaches_the_compose_warehouse_database() -> None:
 
 
 # --- (e) PostgreSQL ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ["defaults", ".env.example"])
+def test_published_ports_listen_on_loopback(env: str) -> None:
+    values = {} if env == "defaults" else env_example()
+    published = [
+        (name, interpolate(str(port), values))
+        for name, service in services().items()
+        for port in service.get("ports") or []
+    ]
+    assert {name for name, _ in published} >= {"postgres", "airflow-apiserver"}
+    for name, port in published:
+        assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this machine"
 
 
 def test_postgres_is_version_16() -> None:

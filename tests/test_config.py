@@ -56,7 +56,7 @@ def test_every_mistake_is_listed_with_its_key_path(fresh_config) -> None:
         "  - report is missing: add it",
         "  - destinations.marketing.max_batch must be a whole number, got '5000'",
         "  - paging is not a known key: the top level takes warehouse, demo, sources,"
-        " transform, clv, quality, report, destinations, alerts",
+        " transform, clv, quality, report, destinations, alerts, airflow",
     ]
 
 

@@ -1,24 +1,32 @@
-"""ladder_nightly for real, end to end: `airflow dags test` lands the demo company in raw,
-builds the dbt stages (rendered by Cosmos) with CLV scoring between them, passes both
-gates and publishes the lists to the marketing and service sandboxes and the service
-desk's table, for the run's as-of date; each then holds exactly its treatment mart, and
-nothing delivered (the daily file included) carries an internal label."""
+"""ladder_nightly for real, end to end, under Airflow's own components: the api-server,
+scheduler (LocalExecutor), dag-processor and triggerer that `make airflow` and the compose
+file start (`ladder.airflow_stack`), with their metadata in PostgreSQL.
+
+A date triggered through the REST API lands the demo company in raw, builds the dbt
+stages (rendered by Cosmos) with CLV scoring between them, passes both gates and publishes
+the lists to the marketing and service sandboxes and the service desk's table; each then
+holds exactly its treatment mart, and nothing delivered (the daily file included) carries
+an internal label. A task killed mid-run is retried by Airflow and the night ends as an
+uninterrupted one; the same date run again changes and sends nothing; a bug planted
+upstream stops the next run at its gate and tells a person."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
-import subprocess
-import sys
+import time
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 import yaml
 
+from ladder.airflow_stack import ADMIN, PASSWORDS_FILE, AirflowStack, local_env, sqlalchemy_url
 from ladder.config import PROJECT_ROOT
 from ladder.demo.run import SandboxProcess, airflow_env
+from tests.airflow_api import AirflowApi, task_log
 from tests.alert_sinks import SmtpSink, WebhookSink
 from tests.conftest import DEMO, free_port
 from tests.extract.test_extract import source_counts
@@ -27,6 +35,10 @@ from tests.publish.vocabulary import assert_destinations_clean
 pytestmark = pytest.mark.slow
 
 ONCALL = "oncall@ops.invalid"
+DAG = "ladder_nightly"
+PASSWORD = "nightly-test"
+# Killed mid-run: the longest task, so the kill lands while it works.
+KILLED = "validate_raw"
 
 
 @pytest.fixture()
@@ -41,8 +53,8 @@ def mail() -> Iterator[SmtpSink]:
         yield sink
 
 
-def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
-    demo_company, raw_target, helpdesk_conn, tmp_path, webhook, mail
+def test_ladder_nightly_runs_under_the_scheduler(
+    warehouse, demo_company, raw_target, helpdesk_conn, tmp_path, webhook, mail
 ):
     settings = yaml.safe_load((PROJECT_ROOT / "ladder.yml").read_text())
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
@@ -51,10 +63,20 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
     settings["alerts"].update(email_to=[ONCALL], on_success=True)
     (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
     ports = {"marketing": free_port(), "service": free_port()}
+    home = tmp_path / "airflow"
+    warehouse.ensure_database("airflow_nightly")
     env = {
         **airflow_env(),
         **raw_target.env(),
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        **local_env(
+            home,
+            sqlalchemy_url(warehouse.url("airflow_nightly")),
+            "127.0.0.1",
+            free_port(),
+            PROJECT_ROOT,
+        ),
+        # Only the runs this test triggers: no scheduled run for today.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW_CONN_LADDER_HELPDESK": os.environ["AIRFLOW_CONN_LADDER_HELPDESK"],
         "LADDER_CONFIG": str(tmp_path / "ladder.yml"),
         "AIRFLOW_CONN_LADDER_ALERTS_WEBHOOK": webhook.connection,
@@ -64,41 +86,76 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
             for name, port in ports.items()
         },
     }
-    airflow = [sys.executable, "-m", "airflow"]
-    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    (home / PASSWORDS_FILE).write_text(json.dumps({ADMIN: PASSWORD}))
     sandboxes = [
         SandboxProcess(name, port, ("--state", str(tmp_path / f"{name}.sqlite")))
         for name, port in ports.items()
     ]
-    with sandboxes[0], sandboxes[1]:
-        run = dags_test(env)
-        output = run.stdout + run.stderr
-        assert run.returncode == 0 and "validate_marts: passed" in output, failures(output)
+    stack = AirflowStack(env, tmp_path / "components")
+    with sandboxes[0], sandboxes[1], stack:
+        api = AirflowApi(stack.api_url, ADMIN, PASSWORD)
+        api.wait_for_dag(DAG)
+        api.unpause(DAG)
+        run_id = api.trigger(DAG, DEMO["end"])
+        kill_mid_run(api, run_id, KILLED)
+        assert api.wait(DAG, run_id) == "success", failures(api, home, run_id)
+        # Airflow retried the killed task; the rest ran once.
+        tries = {ti["task_id"]: ti["try_number"] for ti in api.task_instances(DAG, run_id)}
+        assert tries.pop(KILLED) == 2 and set(tries.values()) == {1}, tries
+        assert "validate_marts: passed" in last_log(api, home, run_id, "validate_marts")
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
         # A good night's summary reached both channels: what was sent, and the figures.
         assert [alert["ladder"]["state"] for alert in webhook.received] == ["success"]
         assert "published as of" in webhook.received[0]["text"]
         assert [m["To"] for m in mail.received] == [ONCALL]
         assert "succeeded" in mail.received[0]["Subject"]
-    assert_no_personal_data_in_logs(output, tmp_path / "airflow" / "logs", raw_target.url)
+        report = tmp_path / "reports" / DEMO["end"].isoformat() / "index.html"
+        assert f"run report: {report}" in last_log(api, home, run_id, "report")
+        assert "<svg" in report.read_text()
+        assert_the_night_is_complete(raw_target, demo_company)
+
+        # The same date again, as a data engineer reruns it: nothing changes, nothing sent.
+        lists, sent = list_checksums(raw_target.url), sandbox_records(tmp_path)
+        rerun = api.trigger(DAG, DEMO["end"], hour=6)
+        assert api.wait(DAG, rerun) == "success", failures(api, home, rerun)
+        assert list_checksums(raw_target.url) == lists
+        assert sandbox_records(tmp_path) == sent
+
+        planted_bug_changes_nothing(api, home, raw_target.url)
+    assert_no_personal_data_in_logs(home / "logs", raw_target.url)
     # Nothing that reached a destination names a rung, a segment or a figure.
     assert_destinations_clean(
         sandboxes=[tmp_path / "marketing.sqlite", tmp_path / "service.sqlite"],
         tables=[raw_target.url.rsplit("/", 1)[0] + "/nightly_desk"],
         files=[tmp_path / "drop" / "service" / DEMO["end"].isoformat() / "service.csv"],
     )
-    report = tmp_path / "reports" / DEMO["end"].isoformat() / "index.html"
-    assert f"run report: {report}" in output and "<svg" in report.read_text()
-    # The run's as-of date is the logical date of this manual run: all of the company.
+    assert_the_failure_was_alerted(webhook, mail, raw_target.url)
+
+
+def kill_mid_run(api: AirflowApi, run_id: str, task_id: str) -> None:
+    """SIGKILL the task's process once it has run a few seconds: nothing it could catch."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        ti = api.task_instance(DAG, run_id, task_id)
+        if ti["state"] == "running" and ti.get("pid"):
+            time.sleep(5)
+            os.kill(ti["pid"], signal.SIGKILL)
+            return
+        assert ti["state"] in (None, "scheduled", "queued", "running"), ti["state"]
+        time.sleep(0.5)
+    raise AssertionError(f"{task_id} never ran")
+
+
+def assert_the_night_is_complete(raw_target, demo_company) -> None:
+    """The run's as-of date is the logical date of this manual run: all of the company,
+    transform and marts built for it, CLV scored between them."""
     assert raw_target.counts() == source_counts(demo_company, DEMO["end"])
-    # transform and marts ran (each model's tests with it) for the same as-of date.
     with psycopg.connect(raw_target.url) as conn:
         customers, as_of = conn.execute(
             "select count(*), max(as_of_date) from marts.customer_profitability"
         ).fetchone()
         assert (customers, as_of) == (DEMO["customers"], DEMO["end"])
         assert conn.execute("select count(*) from marts.whale_curve").fetchone() == (100,)
-        # score_clv ran between the two stages: tonight's fit scored every buyer.
         assert conn.execute(
             "select model, converged, used_fallback, parameters_from from clv.model_runs"
             " order by model"
@@ -110,9 +167,6 @@ def test_ladder_nightly_extracts_and_builds_the_marts_in_airflow(
             "select count(frequency), count(p_alive) from marts.customer_value"
         ).fetchone()
         assert buyers == scored > 0
-    assert "dbt_producer_watcher" in output
-    planted_bug_changes_nothing(raw_target.url, env)
-    assert_the_failure_was_alerted(webhook, mail, raw_target.url)
 
 
 def assert_the_failure_was_alerted(webhook: WebhookSink, mail: SmtpSink, url: str) -> None:
@@ -160,49 +214,42 @@ def assert_destinations_hold_the_lists(url: str, folder) -> None:
     assert table == service
 
 
-def assert_no_personal_data_in_logs(output: str, logs, url: str) -> None:
-    """The lists carry email addresses; the task logs and the run's output never do."""
+def assert_no_personal_data_in_logs(logs, url: str) -> None:
+    """The lists carry email addresses; the task and component logs never do."""
     with psycopg.connect(url) as conn:
         names = [n for (n,) in conn.execute(
             "select full_name from raw.shop_customers order by customer_id limit 200"
         )]  # fmt: skip
-    texts = [output] + [path.read_text(errors="replace") for path in logs.rglob("*.log")]
+    texts = [path.read_text(errors="replace") for path in logs.rglob("*.log")]
+    assert texts
     for text in texts:
         assert "@example.com" not in text
         assert not [name for name in names if name in text]
 
 
-def planted_bug_changes_nothing(url: str, env: dict[str, str]) -> None:
+def planted_bug_changes_nothing(api: AirflowApi, home, url: str) -> None:
     """An upstream bug lands in raw (the helpdesk flags every interaction abusive): the
-    rerun stops at validate_raw, and no segment or list changes downstream."""
+    rerun stops at validate_raw at once (bad data is not retried), and no segment or
+    list changes downstream."""
     lists = list_checksums(url)
     with psycopg.connect(url) as conn:
         conn.execute("update raw.helpdesk_interactions set abuse_reported = true")
         published = conn.execute("select count(*) from ops.publish_runs").fetchone()
-    failed = dags_test(env)
-    assert failed.returncode != 0
-    output = failed.stdout + failed.stderr
+    run_id = api.trigger(DAG, DEMO["end"], hour=12)
+    assert api.wait(DAG, run_id) == "failed"
+    states = {ti["task_id"]: ti["state"] for ti in api.task_instances(DAG, run_id)}
+    assert states["validate_raw"] == "failed" and states["promote"] == "upstream_failed"
+    output = last_log(api, home, run_id, "validate_raw")
     assert "interactions are flagged abusive" in output and "Data Docs: " in output
     assert list_checksums(url) == lists
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from ops.publish_runs").fetchone() == published
 
 
-def dags_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "airflow",
-            "dags",
-            "test",
-            "ladder_nightly",
-            DEMO["end"].isoformat(),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+def last_log(api: AirflowApi, home, run_id: str, task_id: str) -> str:
+    """The log of the task's latest attempt."""
+    attempt = api.task_instance(DAG, run_id, task_id)["try_number"]
+    return task_log(home, DAG, run_id, task_id, attempt)
 
 
 def list_checksums(url: str) -> list[tuple]:
@@ -216,7 +263,25 @@ def list_checksums(url: str) -> list[tuple]:
         ]
 
 
-def failures(output: str) -> str:
-    """The lines of a failed `dags test` that say why, not its last screenful."""
-    lines = [line for line in output.splitlines() if "error" in line.lower()]
-    return "\n".join(lines[:40]) or output[-6000:]
+def sandbox_records(folder) -> dict[str, list[tuple]]:
+    """Every record each destination sandbox holds, with how often it was applied."""
+    held = {}
+    for name in ("marketing", "service"):
+        with sqlite3.connect(folder / f"{name}.sqlite") as state:
+            held[name] = state.execute(
+                "select customer_id, payload, present, applied_count from records"
+                " order by customer_id"
+            ).fetchall()
+    return held
+
+
+def failures(api: AirflowApi, home, run_id: str) -> str:
+    """Which tasks did not succeed, and the end of each one's log."""
+    lines = []
+    for ti in api.task_instances(DAG, run_id):
+        if ti["state"] not in ("success", None):
+            lines.append(f"{ti['task_id']}: {ti['state']} (try {ti['try_number']})")
+            if ti["state"] in ("failed", "up_for_retry"):
+                log = task_log(home, DAG, run_id, ti["task_id"], ti["try_number"])
+                lines.append(log[-3000:])
+    return "\n".join(lines)

@@ -232,6 +232,12 @@ def _demo(args: argparse.Namespace) -> None:
     os._exit(0)
 
 
+def _airflow(args: argparse.Namespace) -> None:
+    from ladder.local_airflow import run_airflow
+
+    run_airflow(args.host, args.port)
+
+
 def _simulate(args: argparse.Namespace) -> None:
     from ladder.demo.nights import simulate
 
@@ -276,6 +282,19 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo_run = groups.add_parser("demo", help="the whole demo: warehouse, company, nightly run")
     demo_run.set_defaults(handler=_demo)
+
+    airflow = groups.add_parser(
+        "airflow",
+        help="Airflow as production runs it, on this machine: api-server, scheduler,"
+        " dag-processor, triggerer (docs/scheduler.md); Ctrl-C stops it",
+    )
+    airflow.add_argument(
+        "--host",
+        help="the api-server's address (default: airflow.host in ladder.yml, loopback);"
+        " another exposes the UI, the REST API and every connection behind them",
+    )
+    airflow.add_argument("--port", type=_positive_int, help="the api-server's port")
+    airflow.set_defaults(handler=_airflow)
 
     simulate = groups.add_parser(
         "simulate",

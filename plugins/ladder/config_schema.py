@@ -204,6 +204,13 @@ class Alerts(Section):
     retry: Retry
 
 
+class Airflow(Section):
+    home: Name
+    metadata_database: Name
+    host: Name
+    port: Port
+
+
 class LadderConfig(Section):
     warehouse: Warehouse
     demo: Demo
@@ -214,3 +221,4 @@ class LadderConfig(Section):
     report: Report
     destinations: Destinations
     alerts: Alerts
+    airflow: Airflow

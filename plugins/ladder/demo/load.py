@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -324,3 +325,16 @@ def append_day(day: date) -> Summary:
         rows={k: v for k, v in rows.items() if v},
         seconds=time.perf_counter() - began,
     )
+
+
+def append_days(last: date) -> Iterator[Summary]:
+    """Append every day the demo company does not cover yet, up to and including `last`."""
+    shop, _ = _databases()
+    with _connect(shop) as conn:
+        (covered_until,) = conn.execute(
+            f"select covered_until from {TRUTH_SCHEMA}.generation"
+        ).fetchone()
+    day = covered_until
+    while day <= last:
+        yield append_day(day)
+        day += timedelta(days=1)

@@ -130,34 +130,14 @@ def run_demo() -> None:
     migrate = subprocess.Popen([*airflow, "db", "migrate"], stdout=subprocess.DEVNULL)
     manifest = ThreadPoolExecutor(max_workers=1)
     parsed = manifest.submit(ensure_manifest)
-    if uses_embedded_warehouse():
-        server = start_embedded_warehouse()
-        print(f"embedded warehouse running on 127.0.0.1:{server.port}", flush=True)
-    if _demo_company_loaded(settings):
-        print("demo company already loaded (`ladder demo-data` regenerates it)", flush=True)
-    else:
-        from ladder.demo.load import create_demo_company
-
-        summary = create_demo_company(
-            customers=int(settings["customers"]),
-            seed=int(settings["seed"]),
-            start=_day(settings["start"]),
-            end=_day(settings["end"]),
-        )
-        print(summary.render(), flush=True)
-
+    ensure_demo_company()
     as_of = _day(settings["end"])
     parsed.result()
     manifest.shutdown()
     if migrate.wait() != 0:
         raise LadderError(f"`airflow db migrate` failed for {AIRFLOW_HOME}; its error is above")
-    destinations = config.section("destinations")
-    helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
-    with (
-        HelpdeskSandbox(helpdesk_port),
-        destination_sandbox("marketing", destinations),
-        destination_sandbox("service", destinations),
-    ):
+    helpdesk, marketing, service = demo_sandboxes()
+    with helpdesk, marketing, service:
         url = resolve_warehouse().url
         _nightly(as_of)
         print(publish_report(url, as_of), flush=True)
@@ -175,6 +155,38 @@ def run_demo() -> None:
     from ladder.report import reports_dir
 
     print(f"run report: {reports_dir() / following.isoformat() / 'index.html'}")
+
+
+def ensure_demo_company() -> None:
+    """The embedded warehouse running (when it is the warehouse) and the demo company of
+    ladder.yml in it, generated unless it is there already."""
+    settings = config.section("demo")
+    if uses_embedded_warehouse():
+        server = start_embedded_warehouse()
+        print(f"embedded warehouse running on 127.0.0.1:{server.port}", flush=True)
+    if _demo_company_loaded(settings):
+        print("demo company already loaded (`ladder demo-data` regenerates it)", flush=True)
+        return
+    from ladder.demo.load import create_demo_company
+
+    summary = create_demo_company(
+        customers=int(settings["customers"]),
+        seed=int(settings["seed"]),
+        start=_day(settings["start"]),
+        end=_day(settings["end"]),
+    )
+    print(summary.render(), flush=True)
+
+
+def demo_sandboxes() -> list[SandboxProcess]:
+    """The helpdesk, marketing and service sandboxes, each on its port in ladder.yml."""
+    destinations = config.section("destinations")
+    helpdesk_port = int(config.section("sources")["helpdesk"]["sandbox"]["port"])
+    return [
+        HelpdeskSandbox(helpdesk_port),
+        destination_sandbox("marketing", destinations),
+        destination_sandbox("service", destinations),
+    ]
 
 
 def destination_sandbox(system: str, destinations: dict) -> SandboxProcess:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from airflow.sdk import Connection
+from airflow.sdk import Connection, TriggerRule
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
@@ -22,6 +22,8 @@ from cosmos import (
     TestBehavior,
     TestIndirectSelection,
 )
+from cosmos.constants import DbtResourceType
+from cosmos.dbt.graph import DbtGraph
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from ladder import config
@@ -112,8 +114,43 @@ def dbt_task_group(
         # Cosmos orders the producer (the one `dbt build`) before the model sensors only
         # in a DbtDag. In a task group a sensor could run first and wait for ever where
         # tasks run one at a time (`airflow dags test`), so the order is made explicit.
+        # The producer skips itself on a second try (a retry, or the run cleared to run
+        # its date again), and each model's task then runs its own dbt: "none failed"
+        # lets them, where the default rule would skip the whole night and call it a
+        # success. A failed producer still stops everything after it.
         producer = group.children[f"{group_id}.dbt_producer_watcher"]
         for root in group.get_roots():
             if root is not producer:
                 producer >> root
+                root.trigger_rule = TriggerRule.NONE_FAILED
+        producer.tests_per_model = _tests_this_stage_runs(group.dbt_graph)
     return group
+
+
+def _tests_this_stage_runs(graph: DbtGraph) -> dict[str, list[str]]:
+    """Cosmos's tests per model, without the tests this stage's `dbt build` leaves to a
+    later stage (`--indirect-selection buildable`: a test runs once every parent is
+    selected or upstream of a selected node).
+
+    Cosmos expects every test of a node, so a seed tested against a mart never gets its
+    tests' result in the transform stage; its test task then defers and its trigger fires
+    at once, which races the scheduler's handling of the deferral (apache/airflow#72716)
+    and costs the task a retry under the real scheduler."""
+    selected = {
+        uid
+        for uid, node in graph.filtered_nodes.items()
+        if node.resource_type != DbtResourceType.TEST
+    }
+    upstream: set[str] = set()
+    pending = list(selected)
+    while pending:
+        node = graph.nodes.get(pending.pop())
+        for parent in node.depends_on if node else ():
+            if parent not in upstream:
+                upstream.add(parent)
+                pending.append(parent)
+    buildable = selected | upstream
+    return {
+        model: [test for test in tests if set(graph.nodes[test].depends_on) <= buildable]
+        for model, tests in graph.tests_per_model.items()
+    }
