@@ -60,7 +60,8 @@ def test_ladder_nightly_runs_under_the_scheduler(
     settings["destinations"]["service_file"]["root"] = str(tmp_path / "drop")
     settings["destinations"]["service_table"]["demo_database"] = "nightly_desk"
     settings["report"] = {"dir": str(tmp_path / "reports")}
-    settings["alerts"].update(email_to=[ONCALL], on_success=True)
+    # Every night here takes longer than a minute: each is late, and says so while it runs.
+    settings["alerts"].update(email_to=[ONCALL], on_success=True, late_after_minutes=1)
     (tmp_path / "ladder.yml").write_text(yaml.safe_dump(settings))
     ports = {"marketing": free_port(), "service": free_port()}
     home = tmp_path / "airflow"
@@ -105,10 +106,20 @@ def test_ladder_nightly_runs_under_the_scheduler(
         assert "validate_marts: passed" in last_log(api, home, run_id, "validate_marts")
         assert_destinations_hold_the_lists(raw_target.url, tmp_path)
         # A good night's summary reached both channels: what was sent, and the figures.
-        assert [alert["ladder"]["state"] for alert in webhook.received] == ["success"]
-        assert "published as of" in webhook.received[0]["text"]
-        assert [m["To"] for m in mail.received] == [ONCALL]
-        assert "succeeded" in mail.received[0]["Subject"]
+        good = [alert for alert in webhook.received if alert["ladder"]["state"] == "success"]
+        assert len(good) == 1 and "published as of" in good[0]["text"]
+        assert {m["To"] for m in mail.received} == {ONCALL}
+        assert [m["Subject"] for m in mail.received if "succeeded" in m["Subject"]] == [
+            f"Ladder: the night of {DEMO['end']} succeeded"
+        ]
+        # The Deadline Alert came from the triggerer while the night still ran.
+        late = [alert for alert in webhook.received if alert["ladder"]["state"] == "late"]
+        assert late and late[0]["ladder"]["run_id"] == run_id, webhook.received
+        assert late[0]["ladder"]["as_of_date"] == DEMO["end"].isoformat()
+        assert webhook.received.index(late[0]) < webhook.received.index(good[0])
+        assert f"Ladder: the night of {DEMO['end']} is late" in [
+            m["Subject"] for m in mail.received
+        ]
         report = tmp_path / "reports" / DEMO["end"].isoformat() / "index.html"
         assert f"run report: {report}" in last_log(api, home, run_id, "report")
         assert "<svg" in report.read_text()
@@ -178,14 +189,17 @@ def assert_the_failure_was_alerted(webhook: WebhookSink, mail: SmtpSink, url: st
     text = failed[0]["text"]
     assert "ladder_nightly for as-of date" in text and "failed at validate_raw" in text
     assert "interactions are flagged abusive" in text and "Data Docs: " in text
-    subjects = [m["Subject"] for m in mail.received]
-    assert subjects[-1] == f"Ladder: the night of {DEMO['end']} failed at validate_raw"
-    body = mail.received[-1].get_body().get_content()
+    mails = [m for m in mail.received if "failed" in m["Subject"]]
+    assert [m["Subject"] for m in mails] == [
+        f"Ladder: the night of {DEMO['end']} failed at validate_raw"
+    ]
+    assert "Data Docs: " in mails[0].get_body().get_content()
     with psycopg.connect(url) as conn:
         people = conn.execute(
             "select customer_id, full_name, email from raw.shop_customers"
         ).fetchall()
-    for alert in (*(a["text"] for a in webhook.received), body):
+    bodies = [m.get_body().get_content() for m in mail.received]
+    for alert in (*(a["text"] for a in webhook.received), *bodies):
         assert not [value for person in people for value in person if value and value in alert]
 
 

@@ -103,26 +103,79 @@ def good_night(context: dict[str, Any]) -> Alert:
     )
 
 
+def late_night(context: dict[str, Any]) -> Alert:
+    """What a night still running at its deadline tells a person. The context is the one
+    Airflow gives a Deadline Alert's callback: the run as the REST API shows it."""
+    run = context["dag_run"]
+    as_of = _run_as_of(run)
+    minutes = config.section("alerts")["late_after_minutes"]
+    text = (
+        f"{run['dag_id']} for as-of date {as_of} is not done {minutes} minutes after it was"
+        f" queued (deadline {context.get('deadline', {}).get('deadline_time', 'passed')}). It"
+        " goes on; look at its running and waiting tasks in Airflow (docs/scheduler.md)."
+    )
+    return Alert(
+        f"Ladder: the night of {as_of} is late",
+        text,
+        {"dag_id": run["dag_id"], "as_of_date": as_of, "run_id": run["dag_run_id"],
+         "state": "late"},
+    )  # fmt: skip
+
+
+def _run_as_of(run: dict[str, Any]) -> str:
+    """ladder.as_of's rule on the REST API's view of a run: a manual run's logical date,
+    else the end of its data interval."""
+    manual = str(run.get("run_type", "")).lower().endswith("manual")
+    stamp = run.get("logical_date") if manual else None
+    return str(stamp or run.get("data_interval_end") or run["logical_date"])[:10]
+
+
+def send(alert: Alert, context: dict[str, Any]) -> None:
+    """`alert` to every configured channel. A channel that fails is logged and the others
+    still get the alert: an alert must not fail the task it is about, nor hide behind
+    another channel's outage."""
+    settings = config.section("alerts")
+    sent = []
+    for name, channel in (("webhook", _webhook), ("e-mail", _email)):
+        try:
+            if channel(alert, settings, context):
+                sent.append(name)
+        except Exception as exc:  # one channel down must not stop the other
+            log.error("the alert could not go out by %s: %s", name, exc)
+    log.info("alert %r sent by: %s", alert.subject, ", ".join(sent) or "no channel")
+
+
 class LadderNotifier(BaseNotifier):
-    """Sends `compose(context)` to every configured channel. A channel that fails is
-    logged and the others still get the alert: an alert must not fail the task it is
-    about, nor hide behind another channel's outage."""
+    """Sends `compose(context)` to every configured channel."""
 
     def __init__(self, compose) -> None:
         super().__init__()
         self.compose = compose
 
     def notify(self, context: dict[str, Any]) -> None:
-        alert = self.compose(context)
-        settings = config.section("alerts")
-        sent = []
-        for name, channel in (("webhook", _webhook), ("e-mail", _email)):
-            try:
-                if channel(alert, settings, context):
-                    sent.append(name)
-            except Exception as exc:  # one channel down must not stop the other
-                log.error("the alert could not go out by %s: %s", name, exc)
-        log.info("alert %r sent by: %s", alert.subject, ", ".join(sent) or "no channel")
+        send(self.compose(context), context)
+
+
+async def night_is_late(context: dict[str, Any], **kwargs: Any) -> None:
+    """The Deadline Alert's callback, which the triggerer runs when a night is not done in
+    time; the channels block, so they run in a thread of their own."""
+    import asyncio
+
+    await asyncio.to_thread(send, late_night(context), context)
+
+
+def deadline():
+    """The DAG's Deadline Alert: a night not done `alerts.late_after_minutes` after it was
+    queued tells a person, while it still runs."""
+    from datetime import timedelta
+
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(minutes=config.section("alerts")["late_after_minutes"]),
+        callback=AsyncCallback(night_is_late),
+    )
 
 
 def _webhook(alert: Alert, settings: dict, context: dict) -> bool:
