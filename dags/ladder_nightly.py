@@ -55,8 +55,9 @@ quarantine) under `.ladder/reports/<D>/index.html`; its path is in the log.
 
 **Alerts**: a task that fails for good (its retries spent) sends the DAG, D, the task
 and why to the webhook `ladder_alerts_webhook` and by e-mail (`alerts` in ladder.yml),
-counts only; with `alerts.on_success`, the report task sends a good night's summary; a
-night not done `alerts.late_after_minutes` after it was queued sends a Deadline Alert.
+counts only; with `alerts.on_success`, the report task sends a good night's summary;
+with `alerts.late_after_minutes`, a night not done that long after it was queued sends a
+Deadline Alert.
 
 Connections that are not defined fall back to the demo systems only in demo mode
 (`LADDER_MODE=demo`, which `make demo` sets).
@@ -95,7 +96,8 @@ SERVICE_FILE = Asset("ladder://destinations/service_file")
         # A task that fails for good tells a person (ladder.alerts, docs/alerts.md).
         "on_failure_callback": alerts.on_failure(),
     },
-    # A night still running `alerts.late_after_minutes` after it was queued tells a person.
+    # With `alerts.late_after_minutes`, a night still running that long after it was
+    # queued tells a person.
     deadline=alerts.deadline(),
     tags=["ladder", "nightly"],
     doc_md=__doc__,

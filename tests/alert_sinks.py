@@ -4,45 +4,26 @@ loopback, each keeping what it was sent."""
 from __future__ import annotations
 
 import json
-import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
+from tests.loopback import LoopbackServer
 
 
-class WebhookSink:
+class WebhookSink(LoopbackServer):
     """Answers every POST 200 and keeps its JSON body."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received: list[dict] = []
-        sink = self
+        self.connection = f"{self.url}/hooks/ladder"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                sink.received.append(
-                    json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                )
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.connection = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/ladder"
-
-    def __enter__(self) -> WebhookSink:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method, path, headers, body):
+        self.received.append(json.loads(body))
+        return 200, {}, b""
 
 
 class SmtpSink:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
@@ -34,41 +32,23 @@ from ladder.extract.sales import extract_sales
 from ladder.publish.destinations import ROUTES, open_destination
 from ladder.publish.run import publish
 from ladder.warehouse.migrations import migrate
-from tests.conftest import DEMO, free_port
+from tests.conftest import DEMO
+from tests.loopback import LoopbackServer
 
 AS_OF = DEMO["end"]
 
 
-class Listener:
-    """A real HTTP server on loopback that counts the requests it is sent: where a
-    sandbox would be, so a request that reached for the demo would show."""
+class Listener(LoopbackServer):
+    """Counts the requests it is sent, where a sandbox would be, so a request that
+    reached for the demo would show."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[str] = []
-        listener = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                listener.requests.append(f"{self.command} {self.path}")
-                self.send_response(503)
-                self.end_headers()
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Listener:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method, path, headers, body):
+        self.requests.append(f"{method} {path}")
+        return 503, {}, b""
 
 
 @pytest.fixture()

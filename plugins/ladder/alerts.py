@@ -165,15 +165,18 @@ async def night_is_late(context: dict[str, Any], **kwargs: Any) -> None:
 
 
 def deadline():
-    """The DAG's Deadline Alert: a night not done `alerts.late_after_minutes` after it was
-    queued tells a person, while it still runs."""
+    """The DAG's Deadline Alert, when `alerts.late_after_minutes` sets one: a night not
+    done that long after it was queued tells a person, while it still runs."""
     from datetime import timedelta
 
     from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 
+    minutes = config.section("alerts")["late_after_minutes"]
+    if minutes is None:
+        return None
     return DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
-        interval=timedelta(minutes=config.section("alerts")["late_after_minutes"]),
+        interval=timedelta(minutes=minutes),
         callback=AsyncCallback(night_is_late),
     )
 

@@ -201,7 +201,7 @@ class Alerts(Section):
     email_to: list[Name]
     email_from: Name
     on_success: bool
-    late_after_minutes: Count
+    late_after_minutes: Count | None
     retry: Retry
 
 

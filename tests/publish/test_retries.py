@@ -9,10 +9,8 @@ import json
 import logging
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,45 +18,26 @@ from ladder.errors import LadderError
 from ladder.publish.batches import BatchClient
 from ladder.retries import RetriesExhausted, RetryBudget
 from tests.conftest import free_port
+from tests.loopback import LoopbackServer
 
 BODY = '{"members":[{"customer_id":"C1"}]}'
 SYSTEM = "the marketing destination (a test server)"
 
 
-class Destination:
+class Destination(LoopbackServer):
     """Answers each POST with the next of `answers` (status, Retry-After), then 200,
     and keeps each request's Idempotency-Key."""
 
     def __init__(self, answers: list[tuple[int, str | None]]) -> None:
+        super().__init__()
+        self.answers = answers
         self.keys: list[str] = []
-        destination = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                destination.keys.append(self.headers["Idempotency-Key"])
-                status, after = answers.pop(0) if answers else (200, None)
-                body = json.dumps({"rejected": []} if status == 200 else {"error": "busy"})
-                self.send_response(status)
-                if after is not None:
-                    self.send_header("Retry-After", after)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body.encode())
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Destination:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method, path, headers, body):
+        self.keys.append(headers["Idempotency-Key"])
+        status, after = self.answers.pop(0) if self.answers else (200, None)
+        reply = json.dumps({"rejected": []} if status == 200 else {"error": "busy"})
+        return status, {} if after is None else {"Retry-After": after}, reply.encode()
 
 
 @contextmanager
