@@ -47,9 +47,6 @@ def sized_to_machine(cpus: int | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__PARALLELISM": str(max(2, cores)),
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        # Cosmos posts telemetry from every task; nothing here should call home.
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     }
 
 
@@ -65,6 +62,19 @@ def component_command(component: str) -> list[str]:
     return [sys.executable, "-m", "airflow", component]
 
 
+def project_env(home: Path, project_root: Path) -> dict[str, str]:
+    """Airflow on this checkout, wherever it runs here (`ladder airflow`, `ladder demo`'s
+    `dags test`, the benchmarks): its home, the project's DAGs and plugins."""
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(project_root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(project_root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # Cosmos posts telemetry from every task; nothing here should call home.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    }
+
+
 def local_env(
     home: Path, metadata_url: str, host: str, port: int, project_root: Path
 ) -> dict[str, str]:
@@ -75,9 +85,7 @@ def local_env(
     keys = _secrets(home / SECRETS_FILE)
     reach = LOOPBACK if host in ("0.0.0.0", "::") else host
     return {
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(project_root / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(project_root / "plugins"),
+        **project_env(home, project_root),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
         "AIRFLOW__API__HOST": host,
         "AIRFLOW__API__PORT": str(port),

@@ -106,8 +106,12 @@ def good_night(context: dict[str, Any]) -> Alert:
 def late_night(context: dict[str, Any]) -> Alert:
     """What a night still running at its deadline tells a person. The context is the one
     Airflow gives a Deadline Alert's callback: the run as the REST API shows it."""
+    from ladder.as_of import run_as_of
+
     run = context["dag_run"]
-    as_of = _run_as_of(run)
+    as_of = run_as_of(
+        run.get("run_type"), run.get("logical_date"), run.get("data_interval_end")
+    ).isoformat()
     minutes = config.section("alerts")["late_after_minutes"]
     text = (
         f"{run['dag_id']} for as-of date {as_of} is not done {minutes} minutes after it was"
@@ -120,14 +124,6 @@ def late_night(context: dict[str, Any]) -> Alert:
         {"dag_id": run["dag_id"], "as_of_date": as_of, "run_id": run["dag_run_id"],
          "state": "late"},
     )  # fmt: skip
-
-
-def _run_as_of(run: dict[str, Any]) -> str:
-    """ladder.as_of's rule on the REST API's view of a run: a manual run's logical date,
-    else the end of its data interval."""
-    manual = str(run.get("run_type", "")).lower().endswith("manual")
-    stamp = run.get("logical_date") if manual else None
-    return str(stamp or run.get("data_interval_end") or run["logical_date"])[:10]
 
 
 def send(alert: Alert, context: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ladder import config, mode
+from ladder.airflow_stack import project_env
 from ladder.config import PROJECT_ROOT
 from ladder.errors import LadderError
 from ladder.publish.report import publish_report
@@ -29,19 +30,13 @@ from ladder.transform.dbt import ensure_manifest
 from ladder.warehouse import resolve_warehouse, uses_embedded_warehouse
 from ladder.warehouse.resolve import start_embedded_warehouse
 
-AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".ladder" / "airflow"))
+AIRFLOW_HOME = Path(
+    os.environ.get("AIRFLOW_HOME") or config.project_path(config.section("airflow")["home"])
+)
 
 
 def airflow_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(AIRFLOW_HOME),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        # Cosmos posts telemetry from every task; there is no internet to post it to.
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-    }
+    return {**os.environ, **project_env(AIRFLOW_HOME, PROJECT_ROOT)}
 
 
 def _demo_company_loaded(settings: dict) -> bool:
