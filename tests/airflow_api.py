@@ -1,5 +1,5 @@
 """Airflow's REST API (v2) as a data engineer's script uses it: a token from the auth
-manager, then DAG runs triggered, cleared, waited for and read back."""
+manager, then DAG runs triggered, waited for and read back."""
 
 from __future__ import annotations
 

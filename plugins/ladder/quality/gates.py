@@ -87,7 +87,7 @@ def run_gate(
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = _context()
     checks = marts_checks(schema) if gate == "marts" else raw_checks()
-    checkpoint = _checkpoint(context, gate, checks, data_docs)
+    checkpoint = _checkpoint(context, gate, checks)
     result = checkpoint.run()
     if data_docs:
         _update_data_docs(context, result)
@@ -188,7 +188,7 @@ def _context():
     return context
 
 
-def _checkpoint(context, gate: str, checks: list[Check], data_docs: bool = True):
+def _checkpoint(context, gate: str, checks: list[Check]):
     import great_expectations as gx
 
     try:
@@ -222,7 +222,7 @@ def _checkpoint(context, gate: str, checks: list[Check], data_docs: bool = True)
     # once per suite; run_gate builds the Data Docs once, after the checkpoint.
     return context.checkpoints.add_or_update(
         gx.Checkpoint(
-            name=f"validate_{gate}" if data_docs else f"validate_{gate}_without_docs",
+            name=f"validate_{gate}",
             validation_definitions=definitions,
             actions=[],
             result_format={"result_format": "SUMMARY"},
